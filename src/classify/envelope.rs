@@ -1,0 +1,157 @@
+//! The report's own headers (From, Subject, Auto-Submitted …) and what they say about the kind
+//! of mail it is, before any body is read.
+//!
+//! A bounce mailbox also receives vacation replies, challenge/response mail, newsletters and
+//! people; these checks keep them from being read as bounces, and are the reason a vacation
+//! reply never removes a subscriber.
+
+use super::original::first_address;
+use mail_parser::{HeaderValue, Message};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Headers of the report that the readers consult.
+#[derive(Debug, Default, Clone)]
+pub struct Envelope {
+    /// From address, lower-cased.
+    pub from: String,
+    /// From display name and address together, lower-cased, for sender-name checks.
+    pub from_full: String,
+    /// Subject, decoded.
+    pub subject: String,
+    /// Addresses in To, Delivered-To and X-Original-To, for VERP and to exclude ourselves.
+    pub own_addresses: Vec<String>,
+    /// Addresses from `X-Failed-Recipients`.
+    pub failed_recipients: Vec<String>,
+    auto_submitted: String,
+    precedence: String,
+    has_autoreply_header: bool,
+    has_challenge_header: bool,
+}
+
+fn raw_header<'m>(message: &'m Message<'_>, name: &str) -> Option<&'m str> {
+    message
+        .headers()
+        .iter()
+        .find(|header| header.name().eq_ignore_ascii_case(name))
+        .and_then(|header| match header.value() {
+            HeaderValue::Text(text) => Some(text.as_ref()),
+            HeaderValue::TextList(list) => list.first().map(|text| text.as_ref()),
+            _ => None,
+        })
+}
+
+fn has_header(message: &Message<'_>, name: &str) -> bool {
+    message
+        .headers()
+        .iter()
+        .any(|header| header.name().eq_ignore_ascii_case(name))
+}
+
+impl Envelope {
+    /// Reads the headers of `message`.
+    pub fn read(message: &Message<'_>) -> Envelope {
+        let from_header = message.from();
+        let from = from_header
+            .and_then(first_address)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let from_name = from_header
+            .and_then(|address| address.first())
+            .and_then(|addr| addr.name.as_deref())
+            .unwrap_or("");
+        let mut own_addresses: Vec<String> = message
+            .to()
+            .into_iter()
+            .flat_map(|address| address.iter())
+            .filter_map(|addr| addr.address.as_deref())
+            .map(str::to_string)
+            .collect();
+        for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
+            if let Some(value) = message.header_raw(name) {
+                own_addresses.push(super::text::strip_address(value));
+            }
+        }
+        let failed_recipients = message
+            .header_raw("X-Failed-Recipients")
+            .map(|value| {
+                super::text::addresses_in(value)
+                    .into_iter()
+                    .map(|(_, address)| address.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Envelope {
+            from_full: format!("{from_name} {from}").to_lowercase(),
+            from,
+            subject: message.subject().unwrap_or("").to_string(),
+            own_addresses,
+            failed_recipients,
+            auto_submitted: raw_header(message, "Auto-Submitted")
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+            precedence: raw_header(message, "Precedence")
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+            has_autoreply_header: ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"]
+                .iter()
+                .any(|name| has_header(message, name)),
+            has_challenge_header: ["X-Boxbe-Notice", "X-Challenge", "X-Spam-Arrest"]
+                .iter()
+                .any(|name| has_header(message, name)),
+        }
+    }
+
+    /// True when the sender is a mail system rather than a person (MAILER-DAEMON,
+    /// postmaster, "Mail Delivery System").
+    pub fn from_mail_system(&self) -> bool {
+        static SYSTEM: LazyLock<Option<Regex>> = LazyLock::new(|| {
+            Regex::new(
+                r"mailer-daemon|mail-daemon|postmaster|post_master|mail delivery|delivery subsystem|mail\.delivery|mdaemon|mailer_daemon|^\s*mail administrator|no-reply@sns\.amazonaws\.com|\bimss@",
+            )
+            .ok()
+        });
+        SYSTEM
+            .as_ref()
+            .is_some_and(|pattern| pattern.is_match(&self.from_full))
+    }
+
+    /// True when the subject reads like a delivery failure notice.
+    pub fn subject_says_bounce(&self) -> bool {
+        static SUBJECT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+            Regex::new(
+                r"(?i)undeliver|returned mail|delivery (status notification|failure|failed|notification|problem)|mail delivery|failure notice|failed mail|could not be delivered|not (been )?delivered|delivery (has )?failed|returning message|mail system error|non-?deliver|delayed mail|warning: message|error sending|delivery report|failure|unzustellbar|nicht zustellbar|rejected|message status",
+            )
+            .ok()
+        });
+        SUBJECT
+            .as_ref()
+            .is_some_and(|pattern| pattern.is_match(&self.subject))
+    }
+
+    /// True when the headers or subject mark an automatic reply (RFC 3834 and the common
+    /// vendor headers), which is never a failure.
+    pub fn is_auto_reply(&self) -> bool {
+        static SUBJECT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+            Regex::new(
+                r"(?i)^(re:\s*)?(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|away from|away until|on vacation|vacation|abwesen|absence|\[?automatyczna)|\(automatic response\)|^thank you for your e-?mail|autoreply|auto-reply",
+            )
+            .ok()
+        });
+        let subject_says = SUBJECT
+            .as_ref()
+            .is_some_and(|pattern| pattern.is_match(&self.subject));
+        self.auto_submitted.starts_with("auto-replied")
+            || self.has_autoreply_header
+            || subject_says
+            || matches!(self.precedence.as_str(), "auto_reply" | "bulk" | "junk")
+    }
+
+    /// True when the mail is a challenge/response request ("verify you are a person"): it
+    /// looks like a bounce but says nothing about the address.
+    pub fn is_challenge(&self) -> bool {
+        self.has_challenge_header || self.from.ends_with("@boxbe.com")
+    }
+}

@@ -1,0 +1,107 @@
+//! Sorts the MIME parts of a message by the role they play in a report: the human-readable
+//! notice, the machine-readable status fields, the feedback report, and the returned original.
+//!
+//! Readers downstream then ask for "the notice text" or "the status fields" without walking
+//! the MIME tree again, and mislabelled parts are caught here in one place.
+
+use super::text::html_to_text;
+use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
+
+/// Where the returned original message (or its headers) sits in the report.
+#[derive(Debug, Clone, Copy)]
+pub enum Returned<'m, 'x> {
+    /// A `message/rfc822` (or `message/global`) part, parsed.
+    Message(&'m Message<'x>),
+    /// A `text/rfc822-headers` part: headers only.
+    Headers(&'m [u8]),
+}
+
+/// The parts of one message, by role.
+#[derive(Debug, Default)]
+pub struct Parts<'m, 'x> {
+    /// Text of each `message/delivery-status` (or global) part.
+    pub delivery_status: Vec<String>,
+    /// Text of the `message/feedback-report` part, if any.
+    pub feedback_report: Option<String>,
+    /// The human-readable notice: every top-level text part, HTML turned into text where a
+    /// part has no plain twin.
+    pub notice: String,
+    /// The returned original, if the report attached one.
+    pub returned: Option<Returned<'m, 'x>>,
+    /// True when the top-level type is `multipart/report`.
+    pub is_report: bool,
+    /// The `report-type` parameter of a `multipart/report`, lower-cased.
+    pub report_type: Option<String>,
+}
+
+impl<'m, 'x> Parts<'m, 'x> {
+    /// Sorts the parts of `message`.
+    pub fn collect(message: &'m Message<'x>) -> Parts<'m, 'x> {
+        let mut parts = Parts::default();
+        if let Some(content_type) = message.content_type() {
+            parts.is_report = content_type.ctype().eq_ignore_ascii_case("multipart")
+                && content_type
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("report"));
+            parts.report_type = content_type
+                .attribute("report-type")
+                .map(|value| value.to_ascii_lowercase());
+        }
+        let has_plain = message
+            .parts
+            .iter()
+            .any(|part| matches!(part.body, PartType::Text(_)));
+        for part in &message.parts {
+            parts.add(part, has_plain);
+        }
+        parts
+    }
+
+    fn add(&mut self, part: &'m MessagePart<'x>, has_plain: bool) {
+        let (ctype, subtype) = part
+            .content_type()
+            .map(|ct| {
+                (
+                    ct.ctype().to_ascii_lowercase(),
+                    ct.subtype().unwrap_or("").to_ascii_lowercase(),
+                )
+            })
+            .unwrap_or_default();
+        match (ctype.as_str(), subtype.as_str(), &part.body) {
+            (_, _, PartType::Multipart(_)) => {}
+            (_, _, PartType::Message(inner)) => {
+                if self.returned.is_none() {
+                    self.returned = Some(Returned::Message(inner));
+                }
+            }
+            ("message", "delivery-status" | "global-delivery-status", _)
+            | ("text", "delivery-status", _) => {
+                self.delivery_status
+                    .push(String::from_utf8_lossy(part.contents()).into_owned());
+            }
+            ("message", "feedback-report", _) => {
+                self.feedback_report = Some(String::from_utf8_lossy(part.contents()).into_owned());
+            }
+            ("text", "rfc822-headers", _) | ("message", "rfc822-headers", _) => {
+                if self.returned.is_none() {
+                    self.returned = Some(Returned::Headers(part.contents()));
+                }
+            }
+            ("message", "rfc822" | "global", _) => {
+                if self.returned.is_none() {
+                    self.returned = Some(Returned::Headers(part.contents()));
+                }
+            }
+            (_, _, PartType::Text(text)) => self.push_notice(text),
+            (_, _, PartType::Html(html)) if !has_plain => self.push_notice(&html_to_text(html)),
+            _ => {}
+        }
+    }
+
+    fn push_notice(&mut self, text: &str) {
+        if !self.notice.is_empty() {
+            self.notice.push('\n');
+        }
+        self.notice.push_str(text);
+    }
+}

@@ -1,0 +1,102 @@
+//! Small text helpers shared by the readers: whitespace, addresses, HTML to text.
+//!
+//! Bounce text arrives folded, indented, quoted and sometimes as HTML; every reader needs the
+//! same few clean-ups, so they live here once.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Joins every run of whitespace into one space and trims the ends, so that a phrase matches
+/// whatever way a server folded its lines.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Takes the bare address out of `<a@b>`, `"a@b"`, `rfc822;a@b` leftovers and trailing
+/// punctuation.
+pub fn strip_address(value: &str) -> String {
+    let value = value.trim();
+    let inner = match (value.find('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &value[open + 1..close],
+        _ => value,
+    };
+    inner
+        .trim()
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | '<' | '>' | ',' | ';' | ':' | '.' | '(' | ')'))
+        .trim()
+        .to_string()
+}
+
+/// The address pattern used to find recipients in prose: liberal in the local part, strict
+/// enough in the domain to skip message IDs that end in a bare word.
+fn address_pattern() -> Option<&'static Regex> {
+    static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}|[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@\[[0-9.]+\]").ok()
+    });
+    PATTERN.as_ref()
+}
+
+/// Every e-mail address written in `text`, with its byte position, in order.
+pub fn addresses_in(text: &str) -> Vec<(usize, &str)> {
+    let Some(pattern) = address_pattern() else {
+        return Vec::new();
+    };
+    pattern
+        .find_iter(text)
+        .map(|m| (m.start(), m.as_str().trim_matches('.')))
+        .filter(|(_, address)| address.contains('@') && !address.starts_with('@'))
+        .collect()
+}
+
+/// Turns an HTML body into text a reader can scan: tags dropped, block ends become line
+/// breaks, the few entities that matter decoded. Not a renderer: nothing remote is touched.
+pub fn html_to_text(html: &str) -> String {
+    static BREAKS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"(?i)<\s*(?:br|/p|/div|/tr|/li|/h[1-6]|p|div|tr|li)\b[^>]*>").ok()
+    });
+    static HIDDEN: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"(?is)<(style|script|head)\b.*?</(style|script|head)\s*>").ok());
+    static TAGS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").ok());
+    let mut text = html.to_string();
+    for (pattern, replacement) in [(&HIDDEN, " "), (&BREAKS, "\n"), (&TAGS, " ")] {
+        if let Some(pattern) = pattern.as_ref() {
+            text = pattern.replace_all(&text, replacement).into_owned();
+        }
+    }
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_and_addresses() {
+        assert_eq!(collapse_whitespace("  a\r\n\t b  c "), "a b c");
+        assert_eq!(strip_address(" <Ann@Example.com>, "), "Ann@Example.com");
+        assert_eq!(strip_address("\"bob@x.org\""), "bob@x.org");
+        let text = "to <a.b+c@mail.example.co.uk>: failed; see id 123@local and x@y.org.";
+        let found: Vec<_> = addresses_in(text).into_iter().map(|(_, a)| a).collect();
+        assert_eq!(found, vec!["a.b+c@mail.example.co.uk", "x@y.org"]);
+    }
+
+    #[test]
+    fn html_becomes_lines() {
+        let html = "<html><head><style>p{}</style></head><p>Delivery to<br>a@b.org &amp; \
+                    failed</p></html>";
+        let text = html_to_text(html);
+        assert!(text.contains("Delivery to\na@b.org & failed"), "{text:?}");
+    }
+}

@@ -1,0 +1,9 @@
+//! Bounce Desk: reads a newsletter's bounce mailbox, classifies every non-delivery report, and
+//! writes a cleaned list, all on the operator's machine.
+//!
+//! Data flows one way: mail files or IMAP → [`classify`] → store → policy → GUI and export.
+//! Each module owns one step and knows nothing of the steps after it.
+
+pub mod classify;
+pub mod cli;
+pub mod mailfiles;

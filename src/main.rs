@@ -1,0 +1,8 @@
+//! `bouncedesk`: the window, or with a subcommand the same library headless.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    bouncedesk::cli::run(bouncedesk::cli::Cli::parse())
+}
