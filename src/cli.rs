@@ -136,7 +136,11 @@ fn write_jsonl(out: &mut impl Write, file: &str, report: &Report) -> io::Result<
     let lines: Vec<JsonLine<'_>> = if report.bounces.is_empty() {
         vec![line(None)]
     } else {
-        report.bounces.iter().map(|bounce| line(Some(bounce))).collect()
+        report
+            .bounces
+            .iter()
+            .map(|bounce| line(Some(bounce)))
+            .collect()
     };
     for line in lines {
         serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;

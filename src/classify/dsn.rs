@@ -28,14 +28,27 @@ impl FieldGroup {
         self.get("final-recipient").is_some() || self.get("original-recipient").is_some()
     }
 
-    /// The failed address: `Final-Recipient`, else `Original-Recipient`, without the
-    /// address-type prefix (`rfc822;`, `utf-8;`) and angle brackets.
-    pub fn recipient(&self) -> Option<String> {
-        ["final-recipient", "original-recipient", "x-actual-recipient"]
+    /// Every value of field `name` (lower-case), trimmed, in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
             .iter()
-            .filter_map(|name| self.get(name))
-            .map(address_value)
-            .find(|address| address.contains('@'))
+            .filter(move |(field, _)| field == name)
+            .map(|(_, value)| value.trim())
+    }
+
+    /// The failed address without the address-type prefix (`rfc822;`, `utf-8;`) and angle
+    /// brackets: `Original-Recipient` first, because that is the address the sender wrote
+    /// (the one on the operator's list); `Final-Recipient` may be an alias expansion.
+    pub fn recipient(&self) -> Option<String> {
+        [
+            "original-recipient",
+            "final-recipient",
+            "x-actual-recipient",
+        ]
+        .iter()
+        .filter_map(|name| self.get(name))
+        .map(address_value)
+        .find(|address| address.contains('@'))
     }
 
     /// The value of a host field (`Remote-MTA: dns; mx.example.com`) without its type.
@@ -43,9 +56,22 @@ impl FieldGroup {
         self.get(name)
             .map(|value| {
                 let host = value.split_once(';').map_or(value, |(_, host)| host);
-                host.trim().trim_matches(['[', ']']).to_string()
+                let host = host.split_whitespace().next().unwrap_or("");
+                host.trim_matches(['[', ']'])
+                    .trim_end_matches('.')
+                    .to_string()
             })
             .filter(|host| !host.is_empty())
+    }
+
+    /// True unless `Diagnostic-Code` names a non-SMTP type (`X-Unix; 255`): only SMTP
+    /// diagnostics carry reply codes; a program's exit status is not one.
+    pub fn diagnostic_is_smtp(&self) -> bool {
+        let Some((kind, _)) = self.get("diagnostic-code").and_then(|v| v.split_once(';')) else {
+            return true;
+        };
+        let kind = kind.trim().to_ascii_lowercase();
+        kind.contains("smtp") || kind.contains("postfix") || kind.contains(' ') || kind.is_empty()
     }
 
     /// `Diagnostic-Code` without its type prefix (`smtp;`, `X-Postfix;`), whitespace collapsed.
@@ -123,7 +149,10 @@ impl FieldGroup {
 /// The fields of `text` with folded lines joined, lower-cased names; `None` marks a blank line
 /// (the end of a group). Lines that are not fields are skipped.
 fn unfolded_fields(text: &str) -> impl Iterator<Item = Option<(String, String)>> + '_ {
-    let mut lines = text.lines().map(|line| line.trim_end_matches('\r')).peekable();
+    let mut lines = text
+        .lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .peekable();
     std::iter::from_fn(move || {
         loop {
             let line = lines.next()?;
@@ -134,9 +163,9 @@ fn unfolded_fields(text: &str) -> impl Iterator<Item = Option<(String, String)>>
                 continue;
             };
             let mut value = value.trim().to_string();
-            while let Some(next) = lines.next_if(|next| {
-                next.starts_with([' ', '\t']) && !next.trim().is_empty()
-            }) {
+            while let Some(next) =
+                lines.next_if(|next| next.starts_with([' ', '\t']) && !next.trim().is_empty())
+            {
                 value.push(' ');
                 value.push_str(next.trim());
             }
@@ -171,7 +200,10 @@ mod tests {
     #[test]
     fn reads_each_recipient_group() {
         let status = DeliveryStatus::parse(TWO_RECIPIENTS).expect("two recipient groups");
-        assert_eq!(status.message.host("reporting-mta").as_deref(), Some("mx.example.org"));
+        assert_eq!(
+            status.message.host("reporting-mta").as_deref(),
+            Some("mx.example.org")
+        );
         assert_eq!(status.recipients.len(), 2);
         let first = &status.recipients[0];
         assert_eq!(first.recipient().as_deref(), Some("Ann@Example.com"));

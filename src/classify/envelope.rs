@@ -23,6 +23,8 @@ pub struct Envelope {
     pub own_addresses: Vec<String>,
     /// Addresses from `X-Failed-Recipients`.
     pub failed_recipients: Vec<String>,
+    /// True for a one-click unsubscribe request (`X-Apple-Unsubscribe: true`).
+    pub unsubscribe_request: bool,
     auto_submitted: String,
     precedence: String,
     has_autoreply_header: bool,
@@ -98,6 +100,8 @@ impl Envelope {
             has_autoreply_header: ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"]
                 .iter()
                 .any(|name| has_header(message, name)),
+            unsubscribe_request: raw_header(message, "X-Apple-Unsubscribe")
+                .is_some_and(|value| value.trim().eq_ignore_ascii_case("true")),
             has_challenge_header: ["X-Boxbe-Notice", "X-Challenge", "X-Spam-Arrest"]
                 .iter()
                 .any(|name| has_header(message, name)),

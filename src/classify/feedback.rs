@@ -5,6 +5,7 @@
 //! the returned message's `To`, or the report's own `To` when the provider redacted the rest.
 
 use super::dsn::FieldGroup;
+use super::envelope::Envelope;
 use super::text::{addresses_in, strip_address};
 
 /// A complaint found in a message.
@@ -41,7 +42,7 @@ pub fn read(report_part: Option<&str>, notice: &str) -> Option<Complaint> {
         .to_ascii_lowercase();
     let recipients = ["original-rcpt-to", "removal-recipient"]
         .iter()
-        .filter_map(|name| fields.get(name))
+        .flat_map(|name| fields.get_all(name))
         .flat_map(addresses_in)
         .map(|(_, address)| strip_address(address))
         .collect();
@@ -53,6 +54,31 @@ pub fn read(report_part: Option<&str>, notice: &str) -> Option<Complaint> {
             .or_else(|| fields.get("user-agent"))
             .map(str::to_string),
         arrival_date: fields.get("arrival-date").map(str::to_string),
+    })
+}
+
+/// Complaints that come without a report part: providers that forward the complained-about
+/// message under a "complaint about message from …" subject, and one-click unsubscribe
+/// requests (`X-Apple-Unsubscribe`), which are opt-outs.
+pub fn from_headers(envelope: &Envelope, has_returned_message: bool) -> Option<Complaint> {
+    let unsubscribe = envelope.unsubscribe_request;
+    let forwarded = has_returned_message
+        && envelope
+            .subject
+            .to_ascii_lowercase()
+            .contains("complaint about message from");
+    if !(unsubscribe || forwarded) {
+        return None;
+    }
+    Some(Complaint {
+        feedback_type: if unsubscribe { "opt-out" } else { "abuse" }.to_string(),
+        recipients: if unsubscribe {
+            envelope.own_addresses.iter().take(1).cloned().collect()
+        } else {
+            Vec::new()
+        },
+        reporter: Some(envelope.from.clone()).filter(|from| !from.is_empty()),
+        arrival_date: None,
     })
 }
 

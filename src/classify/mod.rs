@@ -16,6 +16,7 @@ mod notice;
 mod original;
 mod parts;
 mod rules;
+mod ses;
 mod text;
 mod verdict;
 
@@ -58,6 +59,8 @@ struct Finding {
     remote_mta: Option<String>,
     reporting_mta: Option<String>,
     last_attempt: Option<String>,
+    /// False when the diagnostic is a program's output, whose numbers are no SMTP replies.
+    smtp_diagnostic: bool,
     source: &'static str,
 }
 
@@ -70,6 +73,12 @@ impl Classifier {
     /// Classifies one message. Never fails: unreadable input gives a `notbounce` report with
     /// an anomaly that says why.
     pub fn classify(&self, raw: &[u8]) -> Report {
+        self.classify_nested(raw, 0)
+    }
+
+    /// `depth` counts how many gateway wrappers were opened: a report forwarded as an
+    /// attachment (with a disclaimer around it) is read once from inside, never deeper.
+    fn classify_nested(&self, raw: &[u8], depth: u8) -> Report {
         let Some(message) = MessageParser::default().parse(raw) else {
             return Report {
                 kind: Kind::Notbounce,
@@ -94,12 +103,23 @@ impl Classifier {
                 .push("challenge/response request: says nothing about the address".to_string());
             return report;
         }
-        if let Some(complaint) = feedback::read(parts.feedback_report.as_deref(), split.notice) {
+        let complaint = feedback::read(parts.feedback_report.as_deref(), split.notice)
+            .or_else(|| feedback::from_headers(&envelope, report.original.to.is_some()));
+        if let Some(complaint) = complaint {
             self.complaint(&mut report, &envelope, complaint);
+            return report;
+        }
+        if let Some(notification) = ses::read(split.notice) {
+            self.ses_notification(&mut report, notification);
             return report;
         }
         let findings = self.findings(&envelope, &parts, split.notice, &report.original);
         if findings.is_empty() {
+            if let (0, Some(parts::Returned::Message(inner))) = (depth, parts.returned)
+                && is_report(inner)
+            {
+                return self.classify_nested(inner.raw_message(), depth + 1);
+            }
             if envelope.is_auto_reply() && !envelope.from.is_empty() {
                 report.kind = Kind::Autoreply;
                 report.bounces.push(self.known(
@@ -108,7 +128,7 @@ impl Classifier {
                     "automatic reply (Auto-Submitted, X-Autoreply or subject)",
                     None,
                 ));
-            } else if looks_like_bounce(&envelope, &parts) {
+            } else if looks_like_bounce(&envelope, &parts, split.notice) {
                 report.kind = Kind::Bounce;
                 report
                     .anomalies
@@ -161,12 +181,16 @@ impl Classifier {
                 .flat_map(|report| dsn_findings(report, &in_notice, notice))
                 .collect();
         }
-        if !looks_like_bounce(envelope, parts) {
+        if !looks_like_bounce(envelope, parts, notice) {
             return Vec::new();
         }
         let mut found: Vec<Finding> = notice_recipients()
             .into_iter()
-            .map(|recipient| Finding::from_text(recipient.address, recipient.diagnostic))
+            .flat_map(|recipient| {
+                qualify(&recipient.address, envelope, notice)
+                    .into_iter()
+                    .map(move |address| Finding::from_text(address, recipient.diagnostic.clone()))
+            })
             .collect();
         if found.is_empty() {
             let fallback = envelope
@@ -182,25 +206,22 @@ impl Classifier {
                 .chain(original.to.clone())
                 .next();
             found.extend(
-                fallback.map(|address| {
-                    Finding::from_text(address, text::collapse_whitespace(notice))
-                }),
+                fallback
+                    .map(|address| Finding::from_text(address, text::collapse_whitespace(notice))),
             );
         }
         found
     }
 
-    fn complaint(
-        &self,
-        report: &mut Report,
-        envelope: &Envelope,
-        complaint: feedback::Complaint,
-    ) {
+    fn complaint(&self, report: &mut Report, envelope: &Envelope, complaint: feedback::Complaint) {
         report.kind = Kind::Feedback;
         let mut recipients = complaint.recipients.clone();
         if recipients.is_empty() {
             recipients.extend(report.original.to.clone().or_else(|| {
-                envelope.own_addresses.iter().find_map(|own| self.verp.decode(own))
+                envelope
+                    .own_addresses
+                    .iter()
+                    .find_map(|own| self.verp.decode(own))
             }));
         }
         if recipients.is_empty() {
@@ -217,6 +238,35 @@ impl Classifier {
             );
             bounce.feedback_type = Some(complaint.feedback_type.clone());
             bounce.last_attempt = complaint.arrival_date.clone();
+            report.bounces.push(bounce);
+        }
+    }
+
+    fn ses_notification(&self, report: &mut Report, notification: ses::SesNotice) {
+        report.kind = notification.kind;
+        let rules = RuleSet::builtin();
+        for recipient in notification.recipients {
+            let finding = Finding {
+                recipient: recipient.address,
+                action: notification.action,
+                status: recipient.status.as_deref().and_then(StatusCode::parse),
+                diagnostic: text::collapse_whitespace(&recipient.diagnostic),
+                remote_mta: None,
+                reporting_mta: None,
+                last_attempt: None,
+                smtp_diagnostic: true,
+                source: "Amazon SES notification",
+            };
+            let mut bounce = match notification.kind {
+                Kind::Feedback => self.known(
+                    finding.recipient,
+                    Reason::Feedback,
+                    "Amazon SES complaint notification",
+                    None,
+                ),
+                _ => judge(finding, rules),
+            };
+            bounce.feedback_type = notification.feedback_type.clone();
             report.bounces.push(bounce);
         }
     }
@@ -264,17 +314,80 @@ impl Finding {
             remote_mta: None,
             reporting_mta: None,
             last_attempt: None,
+            smtp_diagnostic: true,
             source: "notice text",
         }
     }
 }
 
-/// True when the headers or structure say "delivery report", so a plain notice is worth reading.
-fn looks_like_bounce(envelope: &Envelope, parts: &Parts<'_, '_>) -> bool {
+/// True when the headers, the structure or the opening of the notice say "delivery report",
+/// so a plain notice is worth reading.
+fn looks_like_bounce(envelope: &Envelope, parts: &Parts<'_, '_>, notice: &str) -> bool {
     envelope.from_mail_system()
         || envelope.subject_says_bounce()
         || !envelope.failed_recipients.is_empty()
         || (parts.is_report && parts.report_type.as_deref() != Some("feedback-report"))
+        || notice_says_bounce(notice)
+}
+
+fn notice_says_bounce(notice: &str) -> bool {
+    static OPENING: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)could not be delivered to|was not delivered to|unable to deliver|undeliverable|following address(es)? failed",
+        )
+        .ok()
+    });
+    let end = (0..=notice.len().min(3_000))
+        .rev()
+        .find(|index| notice.is_char_boundary(*index))
+        .unwrap_or(0);
+    OPENING
+        .as_ref()
+        .is_some_and(|pattern| pattern.is_match(&notice[..end]))
+}
+
+/// True when `message` is itself a delivery report (a gateway forwarded it as an attachment).
+fn is_report(message: &mail_parser::Message<'_>) -> bool {
+    let parts = Parts::collect(message);
+    parts.is_report || !parts.delivery_status.is_empty()
+}
+
+/// Turns a recipient the notice names without a domain into full addresses: the failed
+/// addresses the header lists, else the `NAME@domain` forms the notice itself spells out,
+/// else the reporting server's domain.
+fn qualify(address: &str, envelope: &Envelope, notice: &str) -> Vec<String> {
+    if address.contains('@') {
+        return vec![address.to_string()];
+    }
+    if !envelope.failed_recipients.is_empty() {
+        return envelope.failed_recipients.clone();
+    }
+    let local = address.trim_matches(|c: char| !c.is_alphanumeric());
+    if local.is_empty() || local.contains(['|', '/', ' ']) {
+        return Vec::new();
+    }
+    let mut templates: Vec<String> = notice
+        .match_indices("NAME@")
+        .filter_map(|(index, _)| {
+            let rest = &notice[index + "NAME@".len()..];
+            let domain: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+                .collect();
+            let domain = domain.trim_end_matches('.');
+            domain.contains('.').then(|| format!("{local}@{domain}"))
+        })
+        .collect();
+    templates.dedup();
+    if templates.is_empty() {
+        templates.extend(
+            envelope
+                .from
+                .rsplit_once('@')
+                .map(|(_, domain)| format!("{local}@{domain}")),
+        );
+    }
+    templates
 }
 
 fn dsn_findings(
@@ -295,10 +408,7 @@ fn dsn_findings(
                     .map(|found| found.diagnostic.clone())
                     .or_else(|| (in_notice.len() <= 1).then(|| text::collapse_whitespace(notice)))
             };
-            let diagnostic = group
-                .diagnostic()
-                .or_else(from_notice)
-                .unwrap_or_default();
+            let diagnostic = group.diagnostic().or_else(from_notice).unwrap_or_default();
             Some(Finding {
                 action: group
                     .get("action")
@@ -309,6 +419,7 @@ fn dsn_findings(
                 remote_mta: group.host("remote-mta"),
                 reporting_mta: reporting_mta.clone(),
                 last_attempt: group.get("last-attempt-date").map(str::to_string),
+                smtp_diagnostic: group.diagnostic_is_smtp(),
                 source: "delivery-status fields",
                 recipient,
             })
@@ -317,13 +428,16 @@ fn dsn_findings(
 }
 
 fn judge(finding: Finding, rules: &RuleSet) -> Bounce {
-    let in_text = StatusCode::find_in(&finding.diagnostic);
-    let status = match (finding.status, in_text) {
-        (Some(field), Some(text)) if field.detail == 0 && field.subject == 0 => Some(text),
-        (Some(field), _) => Some(field),
-        (None, text) => text,
-    };
-    let reply_code = codes::find_reply_code(&finding.diagnostic);
+    let in_text = StatusCode::find_all(&finding.diagnostic)
+        .filter(|code| !(code.subject == 0 && code.detail == 0))
+        .last();
+    let status = in_text
+        .or(finding.status)
+        .or_else(|| StatusCode::find_in(&finding.diagnostic));
+    let reply_code = finding
+        .smtp_diagnostic
+        .then(|| codes::find_reply_code(&finding.diagnostic))
+        .flatten();
     let evidence = Evidence {
         action: finding.action,
         status,

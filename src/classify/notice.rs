@@ -6,6 +6,7 @@
 //! text that follows it. The patterns below are what these servers write (learnt from the
 //! corpus and the vendors' documented formats); adding a server usually means adding a line.
 
+use super::codes::{StatusCode, find_reply_code};
 use super::text::{addresses_in, collapse_whitespace, strip_address};
 use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
@@ -52,7 +53,8 @@ const RETURNED_COPY_MARKERS: &[&str] = &[
 const HEADER_START: &str = r"(?i)^(received|return-path|dkim-signature|x-received|arc-seal|x-google-smtp-source|delivered-to|message-id|domainkey-signature|authentication-results|x-originating-ip)\s*:";
 
 /// Markers after which a transcript follows; they end the notice only when headers come next.
-const TRANSCRIPT_MARKERS: &str = r"(?i)^-+ ?transcript of session follows|^---+ ?session transcript ---";
+const TRANSCRIPT_MARKERS: &str =
+    r"(?i)^-+ ?transcript of session follows|^---+ ?session transcript ---";
 
 const ADDRESS: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:\[[0-9.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)";
 
@@ -75,12 +77,19 @@ const RECIPIENT_LINES: &[&str] = &[
     r"^\d{3} <({A})>\.\.\.",
     r"Address:\s*<({A})>",
     r"(?i)rejected recipient <({A})>",
-    r#"(?i)(?:error delivering your mail to|unable to deliver message to:?|could not be delivered to:|your message (?:wasn't|was not) delivered to|delivering your message to|addressed to|unable to deliver your message to|the address to which your message was addressed,|your message to:?|delivery to the following recipient[^:]*:|not a member of this mailing list)\s*['"<]?({A})"#,
+    r#"(?i)(?:error delivering your mail to|the following message to|unable to deliver message to:?|could not be delivered to:|your message (?:wasn't|was not) delivered to|delivering your message to|addressed to|unable to deliver your message to|the address to which your message was addressed,|your message to:?|delivery to the following recipient[^:]*:|not a member of this mailing list)\s*['"<]?({A})"#,
     r"^\S+:\d+:<({A})>\s*:",
+    // Exim: "  local@host <a@b>: malformed address"
+    r"^\s+\S+@\S+\s+<({A})>:\s+malformed address",
+    // a reply line that ends by naming the mailbox: "552 Quota violation for a@b"
+    r"^\s*[245][0-9][0-9]\s.*\bfor\s+<?({A})>?\s*$",
 ];
 
 /// Lines about the sender or a contact, whose addresses are never the failed recipient.
-const SENDER_CONTEXT: &str = r"(?i)(MAIL FROM:|envelope-from|Return-Path:|Reply-To:|^\s*From:|Sender:|please contact|send mail to|contact <|X-Postfix-Sender)";
+const SENDER_CONTEXT: &str = r"(?i)(MAIL FROM:|envelope-from|Return-Path:|Reply-To:|^\s*From:|Sender:|please contact|send mail to|contact <|X-Postfix-Sender|^\s*from\s+\S+@|a message from <)";
+
+/// A line ending like this introduces the sender or a contact on the next line, not a recipient.
+const SENDER_INTRO: &str = r"(?i)(sent by|\bfrom|to the address|send mail to|contact)\s*:?\s*$";
 
 /// "The following address(es) failed:" — the next line is a recipient even without a domain.
 const LIST_INTRO: &str = r"(?i)(following address(es|\(es\))? failed|address(es)? failed:|not delivered to the following:)\s*$";
@@ -91,6 +100,7 @@ struct Patterns {
     transcript: Regex,
     recipients: Vec<Regex>,
     sender_context: Regex,
+    sender_intro: Regex,
     list_intro: Regex,
     summary_to: Regex,
 }
@@ -108,6 +118,7 @@ fn patterns() -> Option<&'static Patterns> {
                 .collect::<Result<_, _>>()
                 .ok()?,
             sender_context: Regex::new(SENDER_CONTEXT).ok()?,
+            sender_intro: Regex::new(SENDER_INTRO).ok()?,
             list_intro: Regex::new(LIST_INTRO).ok()?,
             summary_to: Regex::new(&format!(r"^\s*To:\s*.*?<?({ADDRESS})>?")).ok()?,
         })
@@ -182,7 +193,7 @@ pub fn recipients(notice: &str, not_recipients: &[String]) -> Vec<NoticeRecipien
     let lines: Vec<&str> = notice.lines().collect();
     let excluded = |address: &str| {
         let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();
-        matches!(local.as_str(), "mailer-daemon" | "postmaster")
+        local == "mailer-daemon"
             || not_recipients
                 .iter()
                 .any(|own| own.eq_ignore_ascii_case(address))
@@ -193,9 +204,15 @@ pub fn recipients(notice: &str, not_recipients: &[String]) -> Vec<NoticeRecipien
             found.push((address, line));
         }
     };
+    let mut previous = "";
     for (index, line) in lines.iter().enumerate() {
-        if patterns.sender_context.is_match(line) && !line.to_ascii_uppercase().contains("RCPT TO")
-        {
+        let after_sender_intro = patterns.sender_intro.is_match(previous);
+        if !line.trim().is_empty() {
+            previous = line;
+        }
+        let about_sender = patterns.sender_context.is_match(line)
+            && !line.to_ascii_uppercase().contains("RCPT TO");
+        if about_sender || after_sender_intro {
             continue;
         }
         let captured = patterns
@@ -237,7 +254,7 @@ pub fn recipients(notice: &str, not_recipients: &[String]) -> Vec<NoticeRecipien
             }
             for (_, address) in addresses_in(line) {
                 let local = address.split('@').next().unwrap_or("").to_ascii_lowercase();
-                if !excluded(address) && local != "abuse" {
+                if !excluded(address) && !matches!(local.as_str(), "abuse" | "postmaster") {
                     add(strip_address(address), index, &mut found);
                 }
             }
@@ -250,6 +267,10 @@ fn attach_diagnostics(lines: &[&str], found: Vec<(String, usize)>) -> Vec<Notice
     let mut starts: Vec<usize> = found.iter().map(|(_, line)| *line).collect();
     starts.sort_unstable();
     starts.dedup();
+    let preamble = lines
+        .get(..starts.first().copied().unwrap_or(0))
+        .unwrap_or(&[])
+        .join("\n");
     found
         .into_iter()
         .map(|(address, line)| {
@@ -258,7 +279,11 @@ fn attach_diagnostics(lines: &[&str], found: Vec<(String, usize)>) -> Vec<Notice
                 .copied()
                 .find(|start| *start > line)
                 .unwrap_or(lines.len());
-            let block = lines.get(line..end).unwrap_or(&[]).join("\n");
+            let mut block = lines.get(line..end).unwrap_or(&[]).join("\n");
+            if !has_code(&block) && has_code(&preamble) {
+                // Some servers state the error before they name the recipient.
+                block = format!("{preamble}\n{block}");
+            }
             let mut diagnostic = collapse_whitespace(&block);
             if diagnostic.len() > MAX_DIAGNOSTIC {
                 let cut = (0..=MAX_DIAGNOSTIC)
@@ -273,6 +298,10 @@ fn attach_diagnostics(lines: &[&str], found: Vec<(String, usize)>) -> Vec<Notice
             }
         })
         .collect()
+}
+
+fn has_code(text: &str) -> bool {
+    StatusCode::find_in(text).is_some() || find_reply_code(text).is_some()
 }
 
 #[cfg(test)]
@@ -291,7 +320,11 @@ mod tests {
     #[test]
     fn qmail_notice_gives_each_recipient_its_own_text() {
         let split = split(QMAIL);
-        assert!(split.returned_copy.is_some_and(|c| c.contains("Return-Path")));
+        assert!(
+            split
+                .returned_copy
+                .is_some_and(|c| c.contains("Return-Path"))
+        );
         let found = recipients(split.notice, &["news@lists.example.org".to_string()]);
         let addresses: Vec<_> = found.iter().map(|r| r.address.as_str()).collect();
         assert_eq!(addresses, vec!["ann@example.com", "bob@example.org"]);

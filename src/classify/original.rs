@@ -31,7 +31,11 @@ fn from_header_bytes(bytes: &[u8]) -> Original {
 fn from_message(message: &Message<'_>) -> Original {
     Original {
         message_id: message.message_id().map(|id| format!("<{id}>")),
-        list_id: text_value(message.list_id()),
+        list_id: message
+            .header_raw("List-Id")
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+            .or_else(|| text_value(message.list_id())),
         subject: message.subject().map(str::to_string),
         to: message.to().and_then(first_address),
     }
@@ -93,7 +97,8 @@ mod tests {
     fn verp_default_and_custom() {
         let verp = VerpPattern::default();
         assert_eq!(
-            verp.decode("bounces+ann.lee=example.com@lists.example.org").as_deref(),
+            verp.decode("bounces+ann.lee=example.com@lists.example.org")
+                .as_deref(),
             Some("ann.lee@example.com")
         );
         assert_eq!(verp.decode("bounces@lists.example.org"), None);
@@ -102,10 +107,7 @@ mod tests {
             separator: '-',
             at_sign: '#',
         };
-        assert_eq!(
-            custom.decode("b-x#y.org@h.org").as_deref(),
-            Some("x@y.org")
-        );
+        assert_eq!(custom.decode("b-x#y.org@h.org").as_deref(), Some("x@y.org"));
     }
 
     #[test]
@@ -113,9 +115,16 @@ mod tests {
         let copy = "\nMessage-ID: <n42@news.example.org>\nList-Id: Weekly <weekly.example.org>\n\
                     Subject: Issue 42\nTo: ann@example.com\n\nbody";
         let original = read(None, Some(copy));
-        assert_eq!(original.message_id.as_deref(), Some("<n42@news.example.org>"));
+        assert_eq!(
+            original.message_id.as_deref(),
+            Some("<n42@news.example.org>")
+        );
         assert_eq!(original.subject.as_deref(), Some("Issue 42"));
         assert_eq!(original.to.as_deref(), Some("ann@example.com"));
-        assert!(original.list_id.is_some_and(|id| id.contains("weekly.example.org")));
+        assert!(
+            original
+                .list_id
+                .is_some_and(|id| id.contains("weekly.example.org"))
+        );
     }
 }

@@ -92,16 +92,54 @@ impl<'m, 'x> Parts<'m, 'x> {
                     self.returned = Some(Returned::Headers(part.contents()));
                 }
             }
-            (_, _, PartType::Text(text)) => self.push_notice(text),
-            (_, _, PartType::Html(html)) if !has_plain => self.push_notice(&html_to_text(html)),
+            ("multipart", _, PartType::Binary(raw) | PartType::InlineBinary(raw)) => {
+                // A multipart whose boundary could not be read: its raw body is the notice.
+                self.push_notice(&String::from_utf8_lossy(raw), part);
+            }
+            (_, _, PartType::Text(text)) => self.push_notice(text, part),
+            (_, _, PartType::Html(html)) if !has_plain => {
+                self.push_notice(&html_to_text(html), part)
+            }
             _ => {}
         }
     }
 
-    fn push_notice(&mut self, text: &str) {
+    fn push_notice(&mut self, text: &str, part: &'m MessagePart<'x>) {
+        if !self.notice.is_empty() && starts_with_headers(text) {
+            // Some servers return the original headers as a second text/plain part.
+            if self.returned.is_none() {
+                self.returned = Some(Returned::Headers(part.contents()));
+            }
+            return;
+        }
         if !self.notice.is_empty() {
             self.notice.push('\n');
         }
         self.notice.push_str(text);
     }
+}
+
+/// True when the first lines of `text` are message headers (not delivery-status fields).
+fn starts_with_headers(text: &str) -> bool {
+    let mut lines = text.lines().filter(|line| !line.trim().is_empty()).take(3);
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    let is_field = |line: &str| {
+        line.split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+    };
+    let status_field = [
+        "final-recipient",
+        "reporting-mta",
+        "action",
+        "status",
+        "original-recipient",
+    ]
+    .iter()
+    .any(|name| first.to_ascii_lowercase().starts_with(name));
+    is_field(first)
+        && !status_field
+        && lines.all(|line| is_field(line) || line.starts_with([' ', '\t']))
 }

@@ -29,7 +29,12 @@ pub fn strip_address(value: &str) -> String {
     };
     inner
         .trim()
-        .trim_matches(|c: char| matches!(c, '"' | '\'' | '<' | '>' | ',' | ';' | ':' | '.' | '(' | ')'))
+        .trim_matches(|c: char| {
+            matches!(
+                c,
+                '"' | '\'' | '<' | '>' | ',' | ';' | ':' | '.' | '(' | ')'
+            )
+        })
         .trim()
         .to_string()
 }
@@ -61,8 +66,9 @@ pub fn html_to_text(html: &str) -> String {
     static BREAKS: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(r"(?i)<\s*(?:br|/p|/div|/tr|/li|/h[1-6]|p|div|tr|li)\b[^>]*>").ok()
     });
-    static HIDDEN: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"(?is)<(style|script|head)\b.*?</(style|script|head)\s*>").ok());
+    static HIDDEN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"(?is)<(style|script|head)\b.*?</(style|script|head)\s*>").ok()
+    });
     static TAGS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").ok());
     let mut text = html.to_string();
     for (pattern, replacement) in [(&HIDDEN, " "), (&BREAKS, "\n"), (&TAGS, " ")] {

@@ -95,7 +95,10 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
         return (reason, format!("status {status}"));
     }
     if evidence.action == Action::Delayed {
-        return (Reason::Expired, "Action: delayed, no other cause given".to_string());
+        return (
+            Reason::Expired,
+            "Action: delayed, no other cause given".to_string(),
+        );
     }
     match (evidence.status, evidence.reply_code) {
         (Some(status), _) => (
