@@ -64,15 +64,6 @@ impl StatusCode {
             .filter_map(|code| StatusCode::parse(code.as_str()))
     }
 
-    /// True for codes that say only "failed" or "refused by policy" without saying why, so
-    /// that the server's words must decide the reason.
-    pub fn is_generic(self) -> bool {
-        matches!(
-            (self.subject, self.detail),
-            (0, 0) | (7, 1) | (7, 0) | (3, 0) | (1, 0) | (2, 0) | (5, 0) | (6, 0) | (4, 0)
-        )
-    }
-
     /// True for a permanent failure (`5.x.x`).
     pub fn is_permanent(self) -> bool {
         self.class == 5

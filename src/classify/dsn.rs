@@ -64,14 +64,12 @@ impl FieldGroup {
             .filter(|host| !host.is_empty())
     }
 
-    /// True unless `Diagnostic-Code` names a non-SMTP type (`X-Unix; 255`): only SMTP
-    /// diagnostics carry reply codes; a program's exit status is not one.
-    pub fn diagnostic_is_smtp(&self) -> bool {
-        let Some((kind, _)) = self.get("diagnostic-code").and_then(|v| v.split_once(';')) else {
-            return true;
-        };
-        let kind = kind.trim().to_ascii_lowercase();
-        kind.contains("smtp") || kind.contains("postfix") || kind.contains(' ') || kind.is_empty()
+    /// True when `Diagnostic-Code` is a local program's output (`X-Unix; 255`) rather than
+    /// an SMTP reply: its numbers are exit codes, and the failure is the mailer's.
+    pub fn diagnostic_is_program_output(&self) -> bool {
+        self.get("diagnostic-code")
+            .and_then(|value| value.split_once(';'))
+            .is_some_and(|(kind, _)| kind.trim().to_ascii_lowercase().contains("unix"))
     }
 
     /// `Diagnostic-Code` without its type prefix (`smtp;`, `X-Postfix;`), whitespace collapsed.

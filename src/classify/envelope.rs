@@ -19,8 +19,12 @@ pub struct Envelope {
     pub from_full: String,
     /// Subject, decoded.
     pub subject: String,
-    /// Addresses in To, Delivered-To and X-Original-To, for VERP and to exclude ourselves.
-    pub own_addresses: Vec<String>,
+    /// Addresses in `To`: the operator's own bounce address, never a failed recipient.
+    pub to: Vec<String>,
+    /// Addresses in `Delivered-To`, `X-Original-To` and `Envelope-To`, where VERP encodes the
+    /// recipient. (Some servers also copy the failed recipient here, so these are not
+    /// excluded from recipients.)
+    pub delivered_to: Vec<String>,
     /// Addresses from `X-Failed-Recipients`.
     pub failed_recipients: Vec<String>,
     /// True for a one-click unsubscribe request (`X-Apple-Unsubscribe: true`).
@@ -62,18 +66,18 @@ impl Envelope {
             .and_then(|address| address.first())
             .and_then(|addr| addr.name.as_deref())
             .unwrap_or("");
-        let mut own_addresses: Vec<String> = message
+        let to: Vec<String> = message
             .to()
             .into_iter()
             .flat_map(|address| address.iter())
             .filter_map(|addr| addr.address.as_deref())
             .map(str::to_string)
             .collect();
-        for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
-            if let Some(value) = message.header_raw(name) {
-                own_addresses.push(super::text::strip_address(value));
-            }
-        }
+        let delivered_to = ["Delivered-To", "X-Original-To", "Envelope-To"]
+            .iter()
+            .filter_map(|name| message.header_raw(*name))
+            .map(super::text::strip_address)
+            .collect();
         let failed_recipients = message
             .header_raw("X-Failed-Recipients")
             .map(|value| {
@@ -87,7 +91,8 @@ impl Envelope {
             from_full: format!("{from_name} {from}").to_lowercase(),
             from,
             subject: message.subject().unwrap_or("").to_string(),
-            own_addresses,
+            to,
+            delivered_to,
             failed_recipients,
             auto_submitted: raw_header(message, "Auto-Submitted")
                 .unwrap_or("")

@@ -73,7 +73,7 @@ pub fn from_headers(envelope: &Envelope, has_returned_message: bool) -> Option<C
     Some(Complaint {
         feedback_type: if unsubscribe { "opt-out" } else { "abuse" }.to_string(),
         recipients: if unsubscribe {
-            envelope.own_addresses.iter().take(1).cloned().collect()
+            envelope.to.iter().take(1).cloned().collect()
         } else {
             Vec::new()
         },

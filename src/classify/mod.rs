@@ -11,6 +11,7 @@ mod codes;
 mod dsn;
 mod envelope;
 mod feedback;
+mod findings;
 mod model;
 mod notice;
 mod original;
@@ -25,10 +26,10 @@ pub use model::{Action, Bounce, Class, Kind, Original, Reason, Report};
 pub use original::VerpPattern;
 pub use rules::RuleSet;
 
-use dsn::DeliveryStatus;
 use envelope::Envelope;
+use findings::{Finding, Sources};
 use mail_parser::MessageParser;
-use parts::Parts;
+use parts::{Parts, Returned};
 use verdict::Evidence;
 
 /// Classifies one message with the default settings.
@@ -37,31 +38,9 @@ pub fn classify(raw: &[u8]) -> Report {
 }
 
 /// The engine with its settings; cheap to create, safe to share between threads.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Classifier {
     verp: VerpPattern,
-}
-
-impl Default for Classifier {
-    fn default() -> Self {
-        Classifier {
-            verp: VerpPattern::default(),
-        }
-    }
-}
-
-/// What a reader found for one recipient, before the verdict.
-struct Finding {
-    recipient: String,
-    action: Action,
-    status: Option<StatusCode>,
-    diagnostic: String,
-    remote_mta: Option<String>,
-    reporting_mta: Option<String>,
-    last_attempt: Option<String>,
-    /// False when the diagnostic is a program's output, whose numbers are no SMTP replies.
-    smtp_diagnostic: bool,
-    source: &'static str,
 }
 
 impl Classifier {
@@ -90,11 +69,10 @@ impl Classifier {
         let envelope = Envelope::read(&message);
         let parts = Parts::collect(&message);
         let split = notice::split(&parts.notice);
-        let original = original::read(parts.returned, split.returned_copy);
         let mut report = Report {
             kind: Kind::Notbounce,
             bounces: Vec::new(),
-            original,
+            original: original::read(parts.returned, split.returned_copy),
             anomalies: Vec::new(),
         };
         if envelope.is_challenge() {
@@ -113,30 +91,26 @@ impl Classifier {
             self.ses_notification(&mut report, notification);
             return report;
         }
-        let findings = self.findings(&envelope, &parts, split.notice, &report.original);
-        if findings.is_empty() {
-            if let (0, Some(parts::Returned::Message(inner))) = (depth, parts.returned)
-                && is_report(inner)
-            {
+        let inner_report = match parts.returned {
+            Some(Returned::Message(inner)) if depth == 0 && is_report(inner) => Some(inner),
+            _ => None,
+        };
+        let found = findings::gather(&Sources {
+            envelope: &envelope,
+            parts: &parts,
+            notice: split.notice,
+            original: &report.original,
+            verp: self.verp,
+            wraps_a_report: inner_report.is_some(),
+        });
+        if found.is_empty() {
+            if let Some(inner) = inner_report {
                 return self.classify_nested(inner.raw_message(), depth + 1);
             }
-            if envelope.is_auto_reply() && !envelope.from.is_empty() {
-                report.kind = Kind::Autoreply;
-                report.bounces.push(self.known(
-                    envelope.from.clone(),
-                    Reason::Vacation,
-                    "automatic reply (Auto-Submitted, X-Autoreply or subject)",
-                    None,
-                ));
-            } else if looks_like_bounce(&envelope, &parts, split.notice) {
-                report.kind = Kind::Bounce;
-                report
-                    .anomalies
-                    .push("looks like a bounce but names no recipient".to_string());
-            }
+            self.no_recipient(&mut report, &envelope, &parts, split.notice);
             return report;
         }
-        let all_delivered = findings.iter().all(|finding| {
+        let all_delivered = found.iter().all(|finding| {
             matches!(
                 finding.action,
                 Action::Delivered | Action::Relayed | Action::Expanded
@@ -147,70 +121,38 @@ impl Classifier {
         } else {
             Kind::Bounce
         };
+        let context = text::collapse_whitespace(split.notice);
         let rules = RuleSet::builtin();
-        report.bounces = findings
+        report.bounces = found
             .into_iter()
-            .map(|finding| judge(finding, rules))
+            .map(|finding| judge(finding, &context, rules))
             .collect();
         report
     }
 
-    fn findings(
+    /// A message that names no failed recipient: an auto-reply, a bounce we cannot read, or
+    /// not a bounce at all.
+    fn no_recipient(
         &self,
+        report: &mut Report,
         envelope: &Envelope,
         parts: &Parts<'_, '_>,
         notice: &str,
-        original: &Original,
-    ) -> Vec<Finding> {
-        let mut not_recipients = envelope.own_addresses.clone();
-        not_recipients.push(envelope.from.clone());
-        let notice_recipients = || notice::recipients(notice, &not_recipients);
-        let reports: Vec<DeliveryStatus> = if parts.delivery_status.is_empty() {
-            DeliveryStatus::parse(notice).into_iter().collect()
-        } else {
-            parts
-                .delivery_status
-                .iter()
-                .filter_map(|text| DeliveryStatus::parse(text))
-                .collect()
-        };
-        if !reports.is_empty() {
-            let in_notice = notice_recipients();
-            return reports
-                .iter()
-                .flat_map(|report| dsn_findings(report, &in_notice, notice))
-                .collect();
+    ) {
+        if findings::looks_like_bounce(envelope, parts, notice) {
+            report.kind = Kind::Bounce;
+            report
+                .anomalies
+                .push("looks like a bounce but names no recipient".to_string());
+        } else if envelope.is_auto_reply() && !envelope.from.is_empty() {
+            report.kind = Kind::Autoreply;
+            report.bounces.push(self.known(
+                envelope.from.clone(),
+                Reason::Vacation,
+                "automatic reply (Auto-Submitted, X-Autoreply, Precedence or subject)",
+                None,
+            ));
         }
-        if !looks_like_bounce(envelope, parts, notice) {
-            return Vec::new();
-        }
-        let mut found: Vec<Finding> = notice_recipients()
-            .into_iter()
-            .flat_map(|recipient| {
-                qualify(&recipient.address, envelope, notice)
-                    .into_iter()
-                    .map(move |address| Finding::from_text(address, recipient.diagnostic.clone()))
-            })
-            .collect();
-        if found.is_empty() {
-            let fallback = envelope
-                .failed_recipients
-                .iter()
-                .cloned()
-                .chain(
-                    envelope
-                        .own_addresses
-                        .iter()
-                        .filter_map(|own| self.verp.decode(own)),
-                )
-                .chain(original.to.clone())
-                .next();
-            found.extend(
-                fallback
-                    .map(|address| Finding::from_text(address, text::collapse_whitespace(notice))),
-            );
-        }
-        found
     }
 
     fn complaint(&self, report: &mut Report, envelope: &Envelope, complaint: feedback::Complaint) {
@@ -219,7 +161,7 @@ impl Classifier {
         if recipients.is_empty() {
             recipients.extend(report.original.to.clone().or_else(|| {
                 envelope
-                    .own_addresses
+                    .delivered_to
                     .iter()
                     .find_map(|own| self.verp.decode(own))
             }));
@@ -246,25 +188,22 @@ impl Classifier {
         report.kind = notification.kind;
         let rules = RuleSet::builtin();
         for recipient in notification.recipients {
-            let finding = Finding {
-                recipient: recipient.address,
-                action: notification.action,
-                status: recipient.status.as_deref().and_then(StatusCode::parse),
-                diagnostic: text::collapse_whitespace(&recipient.diagnostic),
-                remote_mta: None,
-                reporting_mta: None,
-                last_attempt: None,
-                smtp_diagnostic: true,
-                source: "Amazon SES notification",
-            };
-            let mut bounce = match notification.kind {
-                Kind::Feedback => self.known(
-                    finding.recipient,
+            let mut bounce = if notification.kind == Kind::Feedback {
+                self.known(
+                    recipient.address,
                     Reason::Feedback,
                     "Amazon SES complaint notification",
                     None,
-                ),
-                _ => judge(finding, rules),
+                )
+            } else {
+                let mut finding = Finding::from_text(
+                    recipient.address,
+                    text::collapse_whitespace(&recipient.diagnostic),
+                    "Amazon SES notification",
+                );
+                finding.action = notification.action;
+                finding.field_status = recipient.status.as_deref().and_then(StatusCode::parse);
+                judge(finding, "", rules)
             };
             bounce.feedback_type = notification.feedback_type.clone();
             report.bounces.push(bounce);
@@ -282,8 +221,11 @@ impl Classifier {
         let evidence = Evidence {
             action: Action::Delivered,
             status: None,
+            field_status: None,
             reply_code: None,
             diagnostic: "",
+            context: "",
+            program_output: false,
         };
         let decided = verdict::verdict(reason, why.to_string(), &evidence);
         Bounce {
@@ -304,145 +246,39 @@ impl Classifier {
     }
 }
 
-impl Finding {
-    fn from_text(recipient: String, diagnostic: String) -> Finding {
-        Finding {
-            recipient,
-            action: Action::Failed,
-            status: None,
-            diagnostic,
-            remote_mta: None,
-            reporting_mta: None,
-            last_attempt: None,
-            smtp_diagnostic: true,
-            source: "notice text",
-        }
-    }
-}
-
-/// True when the headers, the structure or the opening of the notice say "delivery report",
-/// so a plain notice is worth reading.
-fn looks_like_bounce(envelope: &Envelope, parts: &Parts<'_, '_>, notice: &str) -> bool {
-    envelope.from_mail_system()
-        || envelope.subject_says_bounce()
-        || !envelope.failed_recipients.is_empty()
-        || (parts.is_report && parts.report_type.as_deref() != Some("feedback-report"))
-        || notice_says_bounce(notice)
-}
-
-fn notice_says_bounce(notice: &str) -> bool {
-    static OPENING: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)could not be delivered to|was not delivered to|unable to deliver|undeliverable|following address(es)? failed",
-        )
-        .ok()
-    });
-    let end = (0..=notice.len().min(3_000))
-        .rev()
-        .find(|index| notice.is_char_boundary(*index))
-        .unwrap_or(0);
-    OPENING
-        .as_ref()
-        .is_some_and(|pattern| pattern.is_match(&notice[..end]))
-}
-
 /// True when `message` is itself a delivery report (a gateway forwarded it as an attachment).
 fn is_report(message: &mail_parser::Message<'_>) -> bool {
     let parts = Parts::collect(message);
     parts.is_report || !parts.delivery_status.is_empty()
 }
 
-/// Turns a recipient the notice names without a domain into full addresses: the failed
-/// addresses the header lists, else the `NAME@domain` forms the notice itself spells out,
-/// else the reporting server's domain.
-fn qualify(address: &str, envelope: &Envelope, notice: &str) -> Vec<String> {
-    if address.contains('@') {
-        return vec![address.to_string()];
-    }
-    if !envelope.failed_recipients.is_empty() {
-        return envelope.failed_recipients.clone();
-    }
-    let local = address.trim_matches(|c: char| !c.is_alphanumeric());
-    if local.is_empty() || local.contains(['|', '/', ' ']) {
-        return Vec::new();
-    }
-    let mut templates: Vec<String> = notice
-        .match_indices("NAME@")
-        .filter_map(|(index, _)| {
-            let rest = &notice[index + "NAME@".len()..];
-            let domain: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
-                .collect();
-            let domain = domain.trim_end_matches('.');
-            domain.contains('.').then(|| format!("{local}@{domain}"))
-        })
-        .collect();
-    templates.dedup();
-    if templates.is_empty() {
-        templates.extend(
-            envelope
-                .from
-                .rsplit_once('@')
-                .map(|(_, domain)| format!("{local}@{domain}")),
-        );
-    }
-    templates
-}
-
-fn dsn_findings(
-    report: &DeliveryStatus,
-    in_notice: &[notice::NoticeRecipient],
-    notice: &str,
-) -> Vec<Finding> {
-    let reporting_mta = report.message.host("reporting-mta");
-    report
-        .recipients
-        .iter()
-        .filter_map(|group| {
-            let recipient = group.recipient()?;
-            let from_notice = || {
-                in_notice
-                    .iter()
-                    .find(|found| found.address.eq_ignore_ascii_case(&recipient))
-                    .map(|found| found.diagnostic.clone())
-                    .or_else(|| (in_notice.len() <= 1).then(|| text::collapse_whitespace(notice)))
-            };
-            let diagnostic = group.diagnostic().or_else(from_notice).unwrap_or_default();
-            Some(Finding {
-                action: group
-                    .get("action")
-                    .and_then(Action::parse)
-                    .unwrap_or(Action::Failed),
-                status: group.get("status").and_then(StatusCode::parse),
-                diagnostic,
-                remote_mta: group.host("remote-mta"),
-                reporting_mta: reporting_mta.clone(),
-                last_attempt: group.get("last-attempt-date").map(str::to_string),
-                smtp_diagnostic: group.diagnostic_is_smtp(),
-                source: "delivery-status fields",
-                recipient,
-            })
-        })
-        .collect()
-}
-
-fn judge(finding: Finding, rules: &RuleSet) -> Bounce {
+/// Decides one recipient's verdict. The status reported is the last specific code the server
+/// wrote (a relay quoting the remote answer puts the remote code last), else the `Status:`
+/// field.
+fn judge(finding: Finding, context: &str, rules: &RuleSet) -> Bounce {
     let in_text = StatusCode::find_all(&finding.diagnostic)
-        .filter(|code| !(code.subject == 0 && code.detail == 0))
+        .filter(|code| !rules.is_generic(*code))
         .last();
     let status = in_text
-        .or(finding.status)
+        .or(finding.field_status)
         .or_else(|| StatusCode::find_in(&finding.diagnostic));
-    let reply_code = finding
-        .smtp_diagnostic
-        .then(|| codes::find_reply_code(&finding.diagnostic))
-        .flatten();
+    let reply_code = if finding.program_output {
+        None
+    } else {
+        codes::find_reply_code(&finding.diagnostic)
+    };
+    let evidence_text = match &finding.status_comment {
+        Some(comment) => format!("{} {comment}", finding.diagnostic),
+        None => finding.diagnostic.clone(),
+    };
     let evidence = Evidence {
         action: finding.action,
         status,
+        field_status: finding.field_status,
         reply_code,
-        diagnostic: &finding.diagnostic,
+        diagnostic: &evidence_text,
+        context,
+        program_output: finding.program_output,
     };
     let decided = verdict::decide(&evidence, rules);
     Bounce {

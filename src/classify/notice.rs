@@ -56,7 +56,7 @@ const HEADER_START: &str = r"(?i)^(received|return-path|dkim-signature|x-receive
 const TRANSCRIPT_MARKERS: &str =
     r"(?i)^-+ ?transcript of session follows|^---+ ?session transcript ---";
 
-const ADDRESS: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:\[[0-9.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)";
+const ADDRESS: &str = r"[A-Za-z0-9.!#$%&'*+=?^_`{}~-]+@(?:\[[0-9.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)";
 
 /// Line patterns that name a failed recipient; `{A}` is the address, captured as group 1.
 const RECIPIENT_LINES: &[&str] = &[
@@ -300,7 +300,8 @@ fn attach_diagnostics(lines: &[&str], found: Vec<(String, usize)>) -> Vec<Notice
         .collect()
 }
 
-fn has_code(text: &str) -> bool {
+/// True when `text` carries an enhanced status code or an SMTP reply code.
+pub fn has_code(text: &str) -> bool {
     StatusCode::find_in(text).is_some() || find_reply_code(text).is_some()
 }
 

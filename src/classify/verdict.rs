@@ -8,19 +8,25 @@
 
 use super::codes::StatusCode;
 use super::model::{Action, Class, Reason};
-use super::rules::RuleSet;
+use super::rules::{RuleSet, SmtpCommand};
 
 /// What the reader found for one recipient.
 #[derive(Debug, Clone, Copy)]
 pub struct Evidence<'a> {
     /// What the server did with the recipient.
     pub action: Action,
-    /// The enhanced status code, if any.
+    /// The enhanced status code chosen for the recipient, if any.
     pub status: Option<StatusCode>,
+    /// The `Status:` field as the report wrote it, which may differ from `status`.
+    pub field_status: Option<StatusCode>,
     /// The SMTP reply code, if any.
     pub reply_code: Option<u16>,
-    /// The server's words, whitespace collapsed.
+    /// The server's words for this recipient, whitespace collapsed.
     pub diagnostic: &'a str,
+    /// The whole notice, whitespace collapsed: where MTAs say which SMTP step failed.
+    pub context: &'a str,
+    /// True when the diagnostic is a local program's output (`X-Unix;`), not an SMTP reply.
+    pub program_output: bool,
 }
 
 /// The decision for one recipient.
@@ -43,6 +49,16 @@ impl Evidence<'_> {
             (None, Some(code)) => code / 100 == 4,
             (None, None) => self.action == Action::Delayed,
         }
+    }
+
+    /// True when some code says the recipient address itself is unknown (x.1.1, x.1.0,
+    /// x.1.3), which makes "user unknown" trustworthy whatever SMTP step it answered.
+    fn a_code_names_the_address(&self) -> bool {
+        self.status
+            .into_iter()
+            .chain(self.field_status)
+            .chain(StatusCode::find_all(self.diagnostic))
+            .any(|code| code.subject == 1 && matches!(code.detail, 0 | 1 | 3))
     }
 }
 
@@ -74,25 +90,62 @@ pub fn verdict(reason: Reason, why: String, evidence: &Evidence<'_>) -> Verdict 
 }
 
 fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
-    match evidence.action {
-        Action::Delivered | Action::Relayed | Action::Expanded => {
-            return (Reason::Delivered, "Action: delivered".to_string());
-        }
-        Action::Failed | Action::Delayed => {}
+    if matches!(
+        evidence.action,
+        Action::Delivered | Action::Relayed | Action::Expanded
+    ) {
+        return (Reason::Delivered, "Action: delivered".to_string());
     }
-    let lowered = evidence.diagnostic.to_ascii_lowercase();
-    let by_text = rules.match_text(&lowered);
-    let specific_status = evidence.status.filter(|status| !status.is_generic());
-    let by_status = specific_status.and_then(|status| {
-        rules
-            .reason_for_status(status)
-            .map(|reason| (status, reason))
-    });
+    let by_text = rules.match_text(evidence.diagnostic);
+    let by_status = evidence
+        .status
+        .filter(|status| !rules.is_generic(*status))
+        .and_then(|status| {
+            rules
+                .reason_for_status(status)
+                .map(|reason| (status, reason))
+        });
+    if let Some((status, reason)) = by_status
+        && rules.is_decisive(status)
+        && by_text.is_none_or(|found| found.reason != reason)
+    {
+        return (
+            reason,
+            format!("status {status}: the sender's address was refused"),
+        );
+    }
+    let command = rules.command_in(&format!("{} {}", evidence.diagnostic, evidence.context));
     if let Some(found) = by_text {
+        let answered_rcpt = command == Some(SmtpCommand::Rcpt);
+        if found.reason == Reason::UserUnknown
+            && !found.certain
+            && !answered_rcpt
+            && !evidence.a_code_names_the_address()
+        {
+            return (
+                Reason::Filtered,
+                format!(
+                    "text: \"{}\", but not in answer to RCPT TO: a filter refused the mail",
+                    found.phrase
+                ),
+            );
+        }
         return (found.reason, format!("text: \"{}\"", found.phrase));
     }
     if let Some((status, reason)) = by_status {
         return (reason, format!("status {status}"));
+    }
+    if evidence.program_output {
+        return (
+            Reason::MailerError,
+            "a local delivery program failed (X-Unix diagnostic)".to_string(),
+        );
+    }
+    if command == Some(SmtpCommand::Connect) {
+        return (
+            Reason::Blocked,
+            "refused at connection or HELO: the sending host was blocked".to_string(),
+        );
     }
     if evidence.action == Action::Delayed {
         return (
@@ -100,20 +153,15 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
             "Action: delayed, no other cause given".to_string(),
         );
     }
-    match (evidence.status, evidence.reply_code) {
-        (Some(status), _) => (
-            Reason::OnHold,
-            format!("status {status} says too little to decide"),
-        ),
-        (None, Some(code)) => (
-            Reason::OnHold,
-            format!("reply code {code} says too little to decide"),
-        ),
-        (None, None) => (
-            Reason::Undefined,
-            "no code and no recognised text".to_string(),
-        ),
+    if evidence.diagnostic.trim().is_empty() && evidence.status.is_none() {
+        return (Reason::Undefined, "no code and no text".to_string());
     }
+    let code = evidence
+        .status
+        .map(|status| format!("status {status}"))
+        .or_else(|| evidence.reply_code.map(|code| format!("reply code {code}")))
+        .unwrap_or_else(|| "the text".to_string());
+    (Reason::OnHold, format!("{code} says too little to decide"))
 }
 
 #[cfg(test)]
@@ -124,8 +172,11 @@ mod tests {
         Evidence {
             action,
             status: StatusCode::parse(status),
+            field_status: StatusCode::parse(status),
             reply_code: super::super::codes::find_reply_code(diagnostic),
             diagnostic,
+            context: "",
+            program_output: false,
         }
     }
 
@@ -174,9 +225,34 @@ mod tests {
     }
 
     #[test]
-    fn nothing_to_go_on_is_undefined_and_unknown() {
+    fn too_little_to_go_on_is_unknown() {
         let found = decide_builtin(&evidence(Action::Failed, "", "it did not work"));
-        assert_eq!(found.reason, Reason::Undefined);
+        assert_eq!(found.reason, Reason::OnHold);
         assert_eq!(found.class, Class::Unknown);
+        let nothing = decide_builtin(&evidence(Action::Failed, "", ""));
+        assert_eq!(nothing.reason, Reason::Undefined);
+    }
+
+    #[test]
+    fn user_unknown_after_data_is_a_filter() {
+        let mut after_data = evidence(Action::Failed, "5.0.0", "550 User unknown");
+        after_data.context = "host said: 550 User unknown (in reply to end of DATA command)";
+        assert_eq!(decide_builtin(&after_data).reason, Reason::Filtered);
+        let mut after_rcpt = after_data;
+        after_rcpt.context = "host said: 550 User unknown (in reply to RCPT TO command)";
+        assert_eq!(decide_builtin(&after_rcpt).reason, Reason::UserUnknown);
+        let with_code = evidence(Action::Failed, "5.1.1", "550 5.1.1 User unknown");
+        assert_eq!(decide_builtin(&with_code).reason, Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_refused_sender_address_beats_the_words() {
+        let found = decide_builtin(&evidence(
+            Action::Failed,
+            "5.1.8",
+            "553 5.1.8 Domain of sender address does not exist",
+        ));
+        assert_eq!(found.reason, Reason::Rejected);
+        assert_eq!(found.class, Class::Sender);
     }
 }

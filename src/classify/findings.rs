@@ -1,0 +1,291 @@
+//! Gathers the evidence for each failed recipient of a report: from its RFC 3464 fields when
+//! it has them, else from the plain notice, else from the headers that still name someone.
+//!
+//! This is where "who bounced" is decided; `verdict` then decides why. Keeping the two apart
+//! lets each reader stay small and lets every recipient be judged by one set of rules.
+
+use super::codes::StatusCode;
+use super::dsn::{DeliveryStatus, FieldGroup};
+use super::envelope::Envelope;
+use super::model::{Action, Original};
+use super::notice::{self, NoticeRecipient};
+use super::original::VerpPattern;
+use super::parts::Parts;
+use super::text::collapse_whitespace;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// What the readers found for one recipient, before the verdict.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The failed address.
+    pub recipient: String,
+    /// What the server did.
+    pub action: Action,
+    /// The `Status:` field, if the report had one.
+    pub field_status: Option<StatusCode>,
+    /// The comment after the status code (`5.2.1 (mailbox disabled)`), which often says more
+    /// than the code.
+    pub status_comment: Option<String>,
+    /// The server's words, whitespace collapsed.
+    pub diagnostic: String,
+    /// `Remote-MTA`.
+    pub remote_mta: Option<String>,
+    /// `Reporting-MTA`.
+    pub reporting_mta: Option<String>,
+    /// `Last-Attempt-Date`.
+    pub last_attempt: Option<String>,
+    /// True when the diagnostic is a local program's output (`X-Unix;`) rather than an SMTP
+    /// reply, so its numbers are no reply codes.
+    pub program_output: bool,
+    /// Which reader found it, for the explanation.
+    pub source: &'static str,
+}
+
+impl Finding {
+    /// A recipient named only by prose.
+    pub fn from_text(recipient: String, diagnostic: String, source: &'static str) -> Finding {
+        Finding {
+            recipient,
+            action: Action::Failed,
+            field_status: None,
+            status_comment: None,
+            diagnostic,
+            remote_mta: None,
+            reporting_mta: None,
+            last_attempt: None,
+            program_output: false,
+            source,
+        }
+    }
+}
+
+/// The parts of a report the recipient readers need.
+pub struct Sources<'a> {
+    /// The report's headers.
+    pub envelope: &'a Envelope,
+    /// The report's parts by role.
+    pub parts: &'a Parts<'a, 'a>,
+    /// The notice, cut before the returned original.
+    pub notice: &'a str,
+    /// The returned original's headers.
+    pub original: &'a Original,
+    /// How VERP bounce addresses are written.
+    pub verp: VerpPattern,
+    /// True when the returned original is itself a report (a gateway wrapped it): then the
+    /// outer message names nobody, and the inner one must be read instead.
+    pub wraps_a_report: bool,
+}
+
+/// Every recipient the report names as failed, delayed or delivered.
+pub fn gather(sources: &Sources<'_>) -> Vec<Finding> {
+    let mut not_recipients: Vec<String> = sources.envelope.to.clone();
+    not_recipients.push(sources.envelope.from.clone());
+    let in_notice = || notice::recipients(sources.notice, &not_recipients);
+    let reports: Vec<DeliveryStatus> = if sources.parts.delivery_status.is_empty() {
+        DeliveryStatus::parse(inline_report_text(&sources.parts.notice))
+            .into_iter()
+            .collect()
+    } else {
+        sources
+            .parts
+            .delivery_status
+            .iter()
+            .filter_map(|text| DeliveryStatus::parse(text))
+            .collect()
+    };
+    if !reports.is_empty() {
+        let in_notice = in_notice();
+        return reports
+            .iter()
+            .flat_map(|report| from_status_fields(report, &in_notice, sources))
+            .collect();
+    }
+    if !looks_like_bounce(sources.envelope, sources.parts, sources.notice) {
+        return Vec::new();
+    }
+    let found: Vec<Finding> = in_notice()
+        .into_iter()
+        .flat_map(|recipient| {
+            qualify(&recipient.address, sources.envelope, sources.notice)
+                .into_iter()
+                .map(move |address| {
+                    Finding::from_text(address, recipient.diagnostic.clone(), "notice text")
+                })
+        })
+        .collect();
+    if !found.is_empty() || sources.wraps_a_report {
+        return found;
+    }
+    let last_resort = sources
+        .envelope
+        .failed_recipients
+        .iter()
+        .cloned()
+        .chain(
+            sources
+                .envelope
+                .delivered_to
+                .iter()
+                .filter_map(|own| sources.verp.decode(own)),
+        )
+        .chain(sources.original.to.clone())
+        .next();
+    last_resort
+        .map(|address| {
+            Finding::from_text(
+                address,
+                collapse_whitespace(sources.notice),
+                "report headers (the notice names no recipient)",
+            )
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The part of a plain notice where inline status fields may stand: everything before a
+/// pasted `Content-Type: message/rfc822`, since the returned original may hold a report too.
+fn inline_report_text(notice: &str) -> &str {
+    let lowered = notice.to_ascii_lowercase();
+    lowered
+        .find("content-type: message/rfc822")
+        .and_then(|end| notice.get(..end))
+        .unwrap_or(notice)
+}
+
+fn from_status_fields(
+    report: &DeliveryStatus,
+    in_notice: &[NoticeRecipient],
+    sources: &Sources<'_>,
+) -> Vec<Finding> {
+    let reporting_mta = report.message.host("reporting-mta");
+    report
+        .recipients
+        .iter()
+        .flat_map(|group| {
+            let named = group.recipient().unwrap_or_default();
+            qualify(&named, sources.envelope, sources.notice)
+                .into_iter()
+                .map(|recipient| {
+                    let diagnostic = diagnostic_for(group, &recipient, in_notice, sources.notice);
+                    let status_field = group.get("status");
+                    Finding {
+                        action: group
+                            .get("action")
+                            .and_then(Action::parse)
+                            .unwrap_or(Action::Failed),
+                        field_status: status_field.and_then(StatusCode::parse),
+                        status_comment: status_field.and_then(comment_of),
+                        diagnostic,
+                        remote_mta: group.host("remote-mta"),
+                        reporting_mta: reporting_mta.clone(),
+                        last_attempt: group.get("last-attempt-date").map(str::to_string),
+                        program_output: group.diagnostic_is_program_output(),
+                        source: "delivery-status fields",
+                        recipient,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The `Diagnostic-Code`, completed by the notice's words for the same recipient when the
+/// field carries no code (`X-Unix; 255`) or is missing.
+fn diagnostic_for(
+    group: &FieldGroup,
+    recipient: &str,
+    in_notice: &[NoticeRecipient],
+    notice: &str,
+) -> String {
+    let from_notice = in_notice
+        .iter()
+        .find(|found| found.address.eq_ignore_ascii_case(recipient))
+        .map(|found| found.diagnostic.clone())
+        .or_else(|| (in_notice.len() <= 1).then(|| collapse_whitespace(notice)));
+    match (group.diagnostic(), from_notice) {
+        (Some(field), Some(words)) if !notice::has_code(&field) && notice::has_code(&words) => {
+            format!("{words} {field}")
+        }
+        (Some(field), _) => field,
+        (None, words) => words.unwrap_or_default(),
+    }
+}
+
+/// The words after the code in a `Status:` field, without parentheses.
+fn comment_of(status: &str) -> Option<String> {
+    let (_, rest) = status.trim().split_once(char::is_whitespace)?;
+    let comment = rest
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    (!comment.is_empty()).then(|| comment.to_string())
+}
+
+/// True when the headers, the structure or the opening of the notice say "delivery report",
+/// so a plain notice is worth reading for recipients.
+pub fn looks_like_bounce(envelope: &Envelope, parts: &Parts<'_, '_>, notice: &str) -> bool {
+    envelope.from_mail_system()
+        || envelope.subject_says_bounce()
+        || !envelope.failed_recipients.is_empty()
+        || (parts.is_report && parts.report_type.as_deref() != Some("feedback-report"))
+        || notice_says_bounce(notice)
+}
+
+fn notice_says_bounce(notice: &str) -> bool {
+    static OPENING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)could not be delivered to|was not delivered to|unable to deliver|undeliverable|following address(es)? failed",
+        )
+        .ok()
+    });
+    let end = (0..=notice.len().min(3_000))
+        .rev()
+        .find(|index| notice.is_char_boundary(*index))
+        .unwrap_or(0);
+    OPENING
+        .as_ref()
+        .is_some_and(|pattern| pattern.is_match(&notice[..end]))
+}
+
+/// Turns a recipient named without a domain (a local part, a pipe, a mailbox file) into full
+/// addresses: the failed addresses the header lists, else the `NAME@domain` forms the notice
+/// itself spells out, else the reporting server's domain.
+fn qualify(address: &str, envelope: &Envelope, notice: &str) -> Vec<String> {
+    if address.contains('@') && !address.contains(['/', '|']) {
+        return vec![address.to_string()];
+    }
+    if !envelope.failed_recipients.is_empty() {
+        return envelope.failed_recipients.clone();
+    }
+    let local = address.trim_matches(|c: char| !c.is_alphanumeric());
+    let plain_word = !local.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
+    if !plain_word {
+        return Vec::new();
+    }
+    let mut expansions: Vec<String> = notice
+        .match_indices("NAME@")
+        .filter_map(|(index, _)| {
+            let domain: String = notice[index + "NAME@".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+                .collect();
+            let domain = domain.trim_end_matches('.');
+            domain.contains('.').then(|| format!("{local}@{domain}"))
+        })
+        .collect();
+    expansions.dedup();
+    if expansions.is_empty() {
+        expansions.extend(
+            envelope
+                .from
+                .rsplit_once('@')
+                .map(|(_, domain)| format!("{local}@{domain}")),
+        );
+    }
+    expansions
+}
