@@ -104,43 +104,52 @@ pub fn gather(sources: &Sources<'_>) -> Vec<Finding> {
     if !looks_like_bounce(sources.envelope, sources.parts, sources.notice) {
         return Vec::new();
     }
-    let found: Vec<Finding> = in_notice()
-        .into_iter()
-        .flat_map(|recipient| {
-            qualify(&recipient.address, sources.envelope, sources.notice)
-                .into_iter()
-                .map(move |address| {
-                    Finding::from_text(address, recipient.diagnostic.clone(), "notice text")
-                })
-        })
-        .collect();
+    let mut found: Vec<Finding> = Vec::new();
+    for recipient in in_notice() {
+        for address in qualify(&recipient.address, sources.envelope, sources.notice) {
+            // Qualifying a pipe or a local part can name an address twice: one finding each.
+            match found
+                .iter_mut()
+                .find(|finding| finding.recipient.eq_ignore_ascii_case(&address))
+            {
+                Some(same) => {
+                    same.diagnostic.push(' ');
+                    same.diagnostic.push_str(&recipient.diagnostic);
+                }
+                None => found.push(Finding::from_text(
+                    address,
+                    recipient.diagnostic.clone(),
+                    "notice text",
+                )),
+            }
+        }
+    }
     if !found.is_empty() || sources.wraps_a_report {
         return found;
     }
-    let last_resort = sources
+    last_resort(sources).into_iter().collect()
+}
+
+/// The recipient when the notice names none: `X-Failed-Recipients` (the notice is then about
+/// it), else the VERP bounce address, else the returned message's `To` (the notice's words
+/// are then not known to be about it, so none are kept).
+fn last_resort(sources: &Sources<'_>) -> Option<Finding> {
+    const SOURCE: &str = "report headers (the notice names no recipient)";
+    if let Some(failed) = sources.envelope.failed_recipients.first() {
+        return Some(Finding::from_text(
+            failed.clone(),
+            collapse_whitespace(sources.notice),
+            SOURCE,
+        ));
+    }
+    sources
         .envelope
-        .failed_recipients
+        .delivered_to
         .iter()
-        .cloned()
-        .chain(
-            sources
-                .envelope
-                .delivered_to
-                .iter()
-                .filter_map(|own| sources.verp.decode(own)),
-        )
+        .filter_map(|own| sources.verp.decode(own))
         .chain(sources.original.to.clone())
-        .next();
-    last_resort
-        .map(|address| {
-            Finding::from_text(
-                address,
-                collapse_whitespace(sources.notice),
-                "report headers (the notice names no recipient)",
-            )
-        })
-        .into_iter()
-        .collect()
+        .next()
+        .map(|address| Finding::from_text(address, String::new(), SOURCE))
 }
 
 /// The part of a plain notice where inline status fields may stand: everything before a

@@ -252,12 +252,12 @@ fn is_report(message: &mail_parser::Message<'_>) -> bool {
     parts.is_report || !parts.delivery_status.is_empty()
 }
 
-/// Decides one recipient's verdict. The status reported is the last specific code the server
-/// wrote (a relay quoting the remote answer puts the remote code last), else the `Status:`
-/// field.
+/// Decides one recipient's verdict. The status reported is the last code other than `X.0.0`
+/// that the server wrote (a relay quoting the remote answer puts the remote code last), else
+/// the `Status:` field.
 fn judge(finding: Finding, context: &str, rules: &RuleSet) -> Bounce {
     let in_text = StatusCode::find_all(&finding.diagnostic)
-        .filter(|code| !rules.is_generic(*code))
+        .filter(|code| code.subject != 0 || code.detail != 0)
         .last();
     let status = in_text
         .or(finding.field_status)

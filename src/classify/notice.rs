@@ -280,8 +280,10 @@ fn attach_diagnostics(lines: &[&str], found: Vec<(String, usize)>) -> Vec<Notice
                 .find(|start| *start > line)
                 .unwrap_or(lines.len());
             let mut block = lines.get(line..end).unwrap_or(&[]).join("\n");
-            if !has_code(&block) && has_code(&preamble) {
-                // Some servers state the error before they name the recipient.
+            let transcript = preamble.contains("<<< ");
+            if transcript || (!has_code(&block) && has_code(&preamble)) {
+                // Some servers state the error (or the SMTP transcript that holds it) before
+                // they name the recipient.
                 block = format!("{preamble}\n{block}");
             }
             let mut diagnostic = collapse_whitespace(&block);

@@ -39,11 +39,12 @@ pub fn strip_address(value: &str) -> String {
         .to_string()
 }
 
-/// The address pattern used to find recipients in prose: liberal in the local part, strict
-/// enough in the domain to skip message IDs that end in a bare word.
+/// The address pattern used to find recipients in prose: liberal in the local part (but no
+/// `/` or `|`, which mark mailbox files and pipes), strict enough in the domain to skip
+/// message IDs that end in a bare word.
 fn address_pattern() -> Option<&'static Regex> {
     static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}|[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@\[[0-9.]+\]").ok()
+        Regex::new(r"[A-Za-z0-9!#$%&'*+=?^_`{}~.\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}|[A-Za-z0-9!#$%&'*+=?^_`{}~.\-]+@\[[0-9.]+\]").ok()
     });
     PATTERN.as_ref()
 }

@@ -132,14 +132,19 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
         }
         return (found.reason, format!("text: \"{}\"", found.phrase));
     }
-    if let Some((status, reason)) = by_status {
-        return (reason, format!("status {status}"));
+    if by_status.is_none()
+        && let Some(found) = rules.match_text(evidence.context)
+    {
+        return (found.reason, format!("notice text: \"{}\"", found.phrase));
     }
     if evidence.program_output {
         return (
             Reason::MailerError,
             "a local delivery program failed (X-Unix diagnostic)".to_string(),
         );
+    }
+    if let Some((status, reason)) = by_status {
+        return (reason, format!("status {status}"));
     }
     if command == Some(SmtpCommand::Connect) {
         return (
@@ -154,14 +159,17 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
         );
     }
     if evidence.diagnostic.trim().is_empty() && evidence.status.is_none() {
-        return (Reason::Undefined, "no code and no text".to_string());
+        return (Reason::Undefined, "no code and no words".to_string());
     }
-    let code = evidence
-        .status
-        .map(|status| format!("status {status}"))
-        .or_else(|| evidence.reply_code.map(|code| format!("reply code {code}")))
-        .unwrap_or_else(|| "the text".to_string());
-    (Reason::OnHold, format!("{code} says too little to decide"))
+    let code = match (evidence.status, evidence.reply_code) {
+        (Some(status), _) => format!("status {status}"),
+        (None, Some(code)) => format!("reply code {code}"),
+        (None, None) => "the server's words".to_string(),
+    };
+    (
+        Reason::OnHold,
+        format!("{code} say(s) too little to decide"),
+    )
 }
 
 #[cfg(test)]
@@ -226,7 +234,7 @@ mod tests {
 
     #[test]
     fn too_little_to_go_on_is_unknown() {
-        let found = decide_builtin(&evidence(Action::Failed, "", "it did not work"));
+        let found = decide_builtin(&evidence(Action::Failed, "", "550 it did not work"));
         assert_eq!(found.reason, Reason::OnHold);
         assert_eq!(found.class, Class::Unknown);
         let nothing = decide_builtin(&evidence(Action::Failed, "", ""));
