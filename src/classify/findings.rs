@@ -95,10 +95,12 @@ pub fn gather(sources: &Sources<'_>) -> Vec<Finding> {
             .collect()
     };
     if !reports.is_empty() {
-        let in_notice = in_notice();
+        // The notice is read for recipients only if some status group lacks a diagnostic.
+        let cache = std::cell::OnceCell::new();
+        let lazily = || cache.get_or_init(in_notice).as_slice();
         return reports
             .iter()
-            .flat_map(|report| from_status_fields(report, &in_notice, sources))
+            .flat_map(|report| from_status_fields(report, &lazily, sources))
             .collect();
     }
     if !looks_like_bounce(sources.envelope, sources.parts, sources.notice) {
@@ -162,9 +164,9 @@ fn inline_report_text(notice: &str) -> &str {
         .unwrap_or(notice)
 }
 
-fn from_status_fields(
+fn from_status_fields<'n>(
     report: &DeliveryStatus,
-    in_notice: &[NoticeRecipient],
+    in_notice: &dyn Fn() -> &'n [NoticeRecipient],
     sources: &Sources<'_>,
 ) -> Vec<Finding> {
     let reporting_mta = report.message.host("reporting-mta");
@@ -201,18 +203,23 @@ fn from_status_fields(
 
 /// The `Diagnostic-Code`, completed by the notice's words for the same recipient when the
 /// field carries no code (`X-Unix; 255`) or is missing.
-fn diagnostic_for(
+fn diagnostic_for<'n>(
     group: &FieldGroup,
     recipient: &str,
-    in_notice: &[NoticeRecipient],
+    in_notice: &dyn Fn() -> &'n [NoticeRecipient],
     notice: &str,
 ) -> String {
+    let field = group.diagnostic();
+    if let Some(field) = field.as_ref().filter(|field| notice::has_code(field)) {
+        return field.clone();
+    }
+    let in_notice = in_notice();
     let from_notice = in_notice
         .iter()
         .find(|found| found.address.eq_ignore_ascii_case(recipient))
         .map(|found| found.diagnostic.clone())
         .or_else(|| (in_notice.len() <= 1).then(|| collapse_whitespace(notice)));
-    match (group.diagnostic(), from_notice) {
+    match (field, from_notice) {
         (Some(field), Some(words)) if !notice::has_code(&field) && notice::has_code(&words) => {
             format!("{words} {field}")
         }

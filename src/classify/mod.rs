@@ -28,7 +28,6 @@ pub use rules::RuleSet;
 
 use envelope::Envelope;
 use findings::{Finding, Sources};
-use mail_parser::MessageParser;
 use parts::{Parts, Returned};
 use verdict::Evidence;
 
@@ -58,7 +57,7 @@ impl Classifier {
     /// `depth` counts how many gateway wrappers were opened: a report forwarded as an
     /// attachment (with a disclaimer around it) is read once from inside, never deeper.
     fn classify_nested(&self, raw: &[u8], depth: u8) -> Report {
-        let Some(message) = MessageParser::default().parse(raw) else {
+        let Some(message) = parts::parser().parse(raw) else {
             return Report {
                 kind: Kind::Notbounce,
                 bounces: Vec::new(),
@@ -92,7 +91,7 @@ impl Classifier {
             return report;
         }
         let inner_report = match parts.returned {
-            Some(Returned::Message(inner)) if depth == 0 && is_report(inner) => Some(inner),
+            Some(Returned::Message(inner)) if depth == 0 && parts::is_report(inner) => Some(inner),
             _ => None,
         };
         let found = findings::gather(&Sources {
@@ -244,12 +243,6 @@ impl Classifier {
             why: decided.why,
         }
     }
-}
-
-/// True when `message` is itself a delivery report (a gateway forwarded it as an attachment).
-fn is_report(message: &mail_parser::Message<'_>) -> bool {
-    let parts = Parts::collect(message);
-    parts.is_report || !parts.delivery_status.is_empty()
 }
 
 /// Decides one recipient's verdict. The status reported is the last code other than `X.0.0`

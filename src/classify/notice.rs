@@ -215,6 +215,9 @@ pub fn recipients(notice: &str, not_recipients: &[String]) -> Vec<NoticeRecipien
         if about_sender || after_sender_intro {
             continue;
         }
+        if !line.contains('@') {
+            continue;
+        }
         let captured = patterns
             .recipients
             .iter()

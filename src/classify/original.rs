@@ -7,7 +7,7 @@
 use super::model::Original;
 use super::parts::Returned;
 use super::text::strip_address;
-use mail_parser::{Address, HeaderValue, Message, MessageParser};
+use mail_parser::{Address, HeaderValue, Message};
 
 /// Reads the returned message's headers from an attached part, or from the text that follows
 /// the "original message follows" marker in a plain notice.
@@ -22,7 +22,7 @@ pub fn read(returned: Option<Returned<'_, '_>>, inline_copy: Option<&str>) -> Or
 }
 
 fn from_header_bytes(bytes: &[u8]) -> Original {
-    MessageParser::default()
+    super::parts::parser()
         .parse_headers(bytes)
         .map(|message| from_message(&message))
         .unwrap_or_default()

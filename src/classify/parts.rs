@@ -5,7 +5,23 @@
 //! the MIME tree again, and mislabelled parts are caught here in one place.
 
 use super::text::html_to_text;
-use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use std::sync::LazyLock;
+
+/// The MIME parser, set to decode only the headers the readers use; the rest stay raw text,
+/// which keeps `Received:` chains and the like from costing parse time.
+pub fn parser() -> &'static MessageParser {
+    static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::To)
+            .header_text(HeaderName::Subject)
+            .header_id(HeaderName::MessageId)
+            .default_header_raw()
+    });
+    &PARSER
+}
 
 /// Where the returned original message (or its headers) sits in the report.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +48,18 @@ pub struct Parts<'m, 'x> {
     pub is_report: bool,
     /// The `report-type` parameter of a `multipart/report`, lower-cased.
     pub report_type: Option<String>,
+}
+
+/// True when `message` is itself a delivery report (a gateway forwarded it as an attachment).
+pub fn is_report(message: &Message<'_>) -> bool {
+    message.parts.iter().any(|part| {
+        part.content_type().is_some_and(|ct| {
+            let subtype = ct.subtype().unwrap_or("");
+            subtype.eq_ignore_ascii_case("report")
+                || subtype.eq_ignore_ascii_case("delivery-status")
+                || subtype.eq_ignore_ascii_case("global-delivery-status")
+        })
+    })
 }
 
 impl<'m, 'x> Parts<'m, 'x> {
