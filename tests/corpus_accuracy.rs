@@ -9,7 +9,7 @@ use bouncedesk::classify::{Bounce, Classifier, Kind, StatusCode};
 use bouncedesk::mailfiles;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Deserialize)]
 struct Label {
@@ -120,7 +120,7 @@ fn predicted_permanent(bounce: &Bounce) -> bool {
     }
 }
 
-fn score(dir: &PathBuf) -> Scores {
+fn score(dir: &Path) -> Scores {
     let mut by_file: BTreeMap<String, Vec<Label>> = BTreeMap::new();
     let labels_text = std::fs::read_to_string(dir.join("labels.jsonl")).unwrap_or_default();
     for line in labels_text.lines().filter(|line| !line.trim().is_empty()) {

@@ -6,7 +6,8 @@
 //! reply never removes a subscriber.
 
 use super::original::first_address;
-use mail_parser::{HeaderValue, Message};
+use super::parts::{has_header, header_value};
+use mail_parser::Message;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -35,25 +36,6 @@ pub struct Envelope {
     has_challenge_header: bool,
 }
 
-fn raw_header<'m>(message: &'m Message<'_>, name: &str) -> Option<&'m str> {
-    message
-        .headers()
-        .iter()
-        .find(|header| header.name().eq_ignore_ascii_case(name))
-        .and_then(|header| match header.value() {
-            HeaderValue::Text(text) => Some(text.as_ref()),
-            HeaderValue::TextList(list) => list.first().map(|text| text.as_ref()),
-            _ => None,
-        })
-}
-
-fn has_header(message: &Message<'_>, name: &str) -> bool {
-    message
-        .headers()
-        .iter()
-        .any(|header| header.name().eq_ignore_ascii_case(name))
-}
-
 impl Envelope {
     /// Reads the headers of `message`.
     pub fn read(message: &Message<'_>) -> Envelope {
@@ -75,11 +57,10 @@ impl Envelope {
             .collect();
         let delivered_to = ["Delivered-To", "X-Original-To", "Envelope-To"]
             .iter()
-            .filter_map(|name| message.header_raw(*name))
+            .filter_map(|name| header_value(message, name))
             .map(super::text::strip_address)
             .collect();
-        let failed_recipients = message
-            .header_raw("X-Failed-Recipients")
+        let failed_recipients = header_value(message, "X-Failed-Recipients")
             .map(|value| {
                 super::text::addresses_in(value)
                     .into_iter()
@@ -94,18 +75,18 @@ impl Envelope {
             to,
             delivered_to,
             failed_recipients,
-            auto_submitted: raw_header(message, "Auto-Submitted")
+            auto_submitted: header_value(message, "Auto-Submitted")
                 .unwrap_or("")
                 .trim()
                 .to_ascii_lowercase(),
-            precedence: raw_header(message, "Precedence")
+            precedence: header_value(message, "Precedence")
                 .unwrap_or("")
                 .trim()
                 .to_ascii_lowercase(),
             has_autoreply_header: ["X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"]
                 .iter()
                 .any(|name| has_header(message, name)),
-            unsubscribe_request: raw_header(message, "X-Apple-Unsubscribe")
+            unsubscribe_request: header_value(message, "X-Apple-Unsubscribe")
                 .is_some_and(|value| value.trim().eq_ignore_ascii_case("true")),
             has_challenge_header: ["X-Boxbe-Notice", "X-Challenge", "X-Spam-Arrest"]
                 .iter()
@@ -115,7 +96,7 @@ impl Envelope {
 
     /// True when the sender is a mail system rather than a person (MAILER-DAEMON,
     /// postmaster, "Mail Delivery System").
-    pub fn from_mail_system(&self) -> bool {
+    pub fn sent_by_mail_system(&self) -> bool {
         static SYSTEM: LazyLock<Option<Regex>> = LazyLock::new(|| {
             Regex::new(
                 r"mailer-daemon|mail-daemon|postmaster|post_master|mail delivery|delivery subsystem|mail\.delivery|mdaemon|mailer_daemon|^\s*mail administrator|no-reply@sns\.amazonaws\.com|\bimss@",

@@ -242,7 +242,7 @@ fn comment_of(status: &str) -> Option<String> {
 /// True when the headers, the structure or the opening of the notice say "delivery report",
 /// so a plain notice is worth reading for recipients.
 pub fn looks_like_bounce(envelope: &Envelope, parts: &Parts<'_, '_>, notice: &str) -> bool {
-    envelope.from_mail_system()
+    envelope.sent_by_mail_system()
         || envelope.subject_says_bounce()
         || !envelope.failed_recipients.is_empty()
         || (parts.is_report && parts.report_type.as_deref() != Some("feedback-report"))

@@ -94,10 +94,14 @@ const SENDER_INTRO: &str = r"(?i)(sent by|\bfrom|to the address|send mail to|con
 /// "The following address(es) failed:" — the next line is a recipient even without a domain.
 const LIST_INTRO: &str = r"(?i)(following address(es|\(es\))? failed|address(es)? failed:|not delivered to the following:)\s*$";
 
+const TRANSCRIPT: usize = RETURNED_COPY_MARKERS.len();
+const HEADER: usize = TRANSCRIPT + 1;
+
 struct Patterns {
-    copy_markers: RegexSet,
+    /// Every line test of [`split`] in one automaton: the copy markers, then the transcript
+    /// markers (index `TRANSCRIPT`), then the header start (index `HEADER`).
+    line_kinds: RegexSet,
     header_start: Regex,
-    transcript: Regex,
     recipients: Vec<Regex>,
     sender_context: Regex,
     sender_intro: Regex,
@@ -107,11 +111,13 @@ struct Patterns {
 
 fn patterns() -> Option<&'static Patterns> {
     static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
-        let copy = RETURNED_COPY_MARKERS.iter().map(|p| format!("(?i){p}"));
+        let line_kinds = RETURNED_COPY_MARKERS
+            .iter()
+            .map(|p| format!("(?i){p}"))
+            .chain([TRANSCRIPT_MARKERS.to_string(), HEADER_START.to_string()]);
         Some(Patterns {
-            copy_markers: RegexSet::new(copy).ok()?,
+            line_kinds: RegexSet::new(line_kinds).ok()?,
             header_start: Regex::new(HEADER_START).ok()?,
-            transcript: Regex::new(TRANSCRIPT_MARKERS).ok()?,
             recipients: RECIPIENT_LINES
                 .iter()
                 .map(|p| Regex::new(&p.replace("{A}", ADDRESS)))
@@ -144,22 +150,23 @@ pub fn split(text: &str) -> SplitNotice<'_> {
         };
     };
     let mut offset = 0;
-    let mut lines = text.split_inclusive('\n').peekable();
     let mut first = true;
-    while let Some(line) = lines.next() {
+    for line in text.split_inclusive('\n') {
         let trimmed = line.trim();
         let start = offset;
         offset += line.len();
         if trimmed.is_empty() {
             continue;
         }
-        let cut_here = if patterns.transcript.is_match(trimmed) {
+        let kinds = patterns.line_kinds.matches(trimmed);
+        let cut_here = if kinds.matched(TRANSCRIPT) {
             let rest = &text[offset..];
             let next = rest.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             patterns.header_start.is_match(next.trim())
         } else {
-            patterns.copy_markers.is_match(trimmed)
-                || (!first && patterns.header_start.is_match(line))
+            let unindented_header =
+                kinds.matched(HEADER) && !first && !line.starts_with([' ', '\t']);
+            unindented_header || kinds.iter().any(|kind| kind < TRANSCRIPT)
         };
         first = false;
         if cut_here {

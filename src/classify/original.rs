@@ -7,7 +7,7 @@
 use super::model::Original;
 use super::parts::Returned;
 use super::text::strip_address;
-use mail_parser::{Address, HeaderValue, Message};
+use mail_parser::{Address, Message};
 
 /// Reads the returned message's headers from an attached part, or from the text that follows
 /// the "original message follows" marker in a plain notice.
@@ -31,22 +31,11 @@ fn from_header_bytes(bytes: &[u8]) -> Original {
 fn from_message(message: &Message<'_>) -> Original {
     Original {
         message_id: message.message_id().map(|id| format!("<{id}>")),
-        list_id: message
-            .header_raw("List-Id")
-            .map(|value| value.trim().to_string())
-            .filter(|value| !value.is_empty())
-            .or_else(|| text_value(message.list_id())),
+        list_id: super::parts::header_value(message, "List-Id")
+            .map(super::text::collapse_whitespace)
+            .filter(|value| !value.is_empty()),
         subject: message.subject().map(str::to_string),
         to: message.to().and_then(first_address),
-    }
-}
-
-fn text_value(value: &HeaderValue<'_>) -> Option<String> {
-    match value {
-        HeaderValue::Text(text) => Some(text.to_string()),
-        HeaderValue::TextList(list) => list.first().map(|text| text.to_string()),
-        HeaderValue::Address(address) => first_address(address),
-        _ => None,
     }
 }
 

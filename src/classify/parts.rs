@@ -18,9 +18,30 @@ pub fn parser() -> &'static MessageParser {
             .header_address(HeaderName::To)
             .header_text(HeaderName::Subject)
             .header_id(HeaderName::MessageId)
-            .default_header_raw()
+            .default_header_ignore()
     });
     &PARSER
+}
+
+/// The raw value of the first header called `name` (any case), trimmed. Reads the bytes by
+/// offset, so it works for headers the parser was told to skip.
+pub fn header_value<'m>(message: &'m Message<'_>, name: &str) -> Option<&'m str> {
+    let header = message
+        .headers()
+        .iter()
+        .find(|header| header.name().eq_ignore_ascii_case(name))?;
+    let raw = message
+        .raw_message()
+        .get(header.offset_start() as usize..header.offset_end() as usize)?;
+    std::str::from_utf8(raw).ok().map(str::trim)
+}
+
+/// True when the message has a header called `name` (any case).
+pub fn has_header(message: &Message<'_>, name: &str) -> bool {
+    message
+        .headers()
+        .iter()
+        .any(|header| header.name().eq_ignore_ascii_case(name))
 }
 
 /// Where the returned original message (or its headers) sits in the report.
@@ -97,11 +118,7 @@ impl<'m, 'x> Parts<'m, 'x> {
             .unwrap_or_default();
         match (ctype.as_str(), subtype.as_str(), &part.body) {
             (_, _, PartType::Multipart(_)) => {}
-            (_, _, PartType::Message(inner)) => {
-                if self.returned.is_none() {
-                    self.returned = Some(Returned::Message(inner));
-                }
-            }
+            (_, _, PartType::Message(inner)) => self.keep_returned(Returned::Message(inner)),
             ("message", "delivery-status" | "global-delivery-status", _)
             | ("text", "delivery-status", _) => {
                 self.delivery_status
@@ -110,15 +127,9 @@ impl<'m, 'x> Parts<'m, 'x> {
             ("message", "feedback-report", _) => {
                 self.feedback_report = Some(String::from_utf8_lossy(part.contents()).into_owned());
             }
-            ("text", "rfc822-headers", _) | ("message", "rfc822-headers", _) => {
-                if self.returned.is_none() {
-                    self.returned = Some(Returned::Headers(part.contents()));
-                }
-            }
-            ("message", "rfc822" | "global", _) => {
-                if self.returned.is_none() {
-                    self.returned = Some(Returned::Headers(part.contents()));
-                }
+            ("text", "rfc822-headers", _)
+            | ("message", "rfc822-headers" | "rfc822" | "global", _) => {
+                self.keep_returned(Returned::Headers(part.contents()))
             }
             ("multipart", _, PartType::Binary(raw) | PartType::InlineBinary(raw)) => {
                 // A multipart whose boundary could not be read: its raw body is the notice.
@@ -132,12 +143,15 @@ impl<'m, 'x> Parts<'m, 'x> {
         }
     }
 
+    /// Keeps the first returned original the report carries.
+    fn keep_returned(&mut self, returned: Returned<'m, 'x>) {
+        self.returned.get_or_insert(returned);
+    }
+
     fn push_notice(&mut self, text: &str, part: &'m MessagePart<'x>) {
         if !self.notice.is_empty() && starts_with_headers(text) {
             // Some servers return the original headers as a second text/plain part.
-            if self.returned.is_none() {
-                self.returned = Some(Returned::Headers(part.contents()));
-            }
+            self.keep_returned(Returned::Headers(part.contents()));
             return;
         }
         if !self.notice.is_empty() {

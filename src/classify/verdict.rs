@@ -114,13 +114,18 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
             format!("status {status}: the sender's address was refused"),
         );
     }
-    let command = rules.command_in(&format!("{} {}", evidence.diagnostic, evidence.context));
+    // The notice describes the dialogue in order; its last step, else the diagnostic's.
+    let command = || {
+        rules
+            .command_in(evidence.context)
+            .or_else(|| rules.command_in(evidence.diagnostic))
+    };
     if let Some(found) = by_text {
-        let answered_rcpt = command == Some(SmtpCommand::Rcpt);
+        let answered_rcpt = || command() == Some(SmtpCommand::Rcpt);
         if found.reason == Reason::UserUnknown
             && !found.certain
-            && !answered_rcpt
             && !evidence.a_code_names_the_address()
+            && !answered_rcpt()
         {
             return (
                 Reason::Filtered,
@@ -146,7 +151,7 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
     if let Some((status, reason)) = by_status {
         return (reason, format!("status {status}"));
     }
-    if command == Some(SmtpCommand::Connect) {
+    if command() == Some(SmtpCommand::Connect) {
         return (
             Reason::Blocked,
             "refused at connection or HELO: the sending host was blocked".to_string(),
