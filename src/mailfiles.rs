@@ -53,10 +53,9 @@ pub fn walk(paths: &[PathBuf]) -> impl Iterator<Item = Result<MailFile, ReadErro
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !is_mail_store_metadata(entry))
             .filter_map(|entry| match entry {
-                Ok(entry) if entry.file_type().is_file() && !is_hidden(entry.path(), path) => {
-                    Some(Ok(entry.into_path()))
-                }
+                Ok(entry) if entry.file_type().is_file() => Some(Ok(entry.into_path())),
                 Ok(_) => None,
                 Err(error) => Some(Err(ReadError {
                     path: error.path().map_or_else(|| path.clone(), Path::to_path_buf),
@@ -72,13 +71,24 @@ pub fn walk(paths: &[PathBuf]) -> impl Iterator<Item = Result<MailFile, ReadErro
     })
 }
 
-/// Dot-files inside a walked folder (maildir's `.Trash` folders excepted) are tool metadata.
-fn is_hidden(path: &Path, root: &Path) -> bool {
-    path.strip_prefix(root)
-        .ok()
-        .and_then(|relative| relative.file_name())
-        .and_then(|name| name.to_str())
-        .is_some_and(|name| name.starts_with('.'))
+/// What a walk skips: dot-files and dot-folders (`.git`, `.notmuch`; Maildir++ subfolders such
+/// as `.Trash` are walked, they hold `cur`/`new`), a maildir's `tmp` (messages still being
+/// written), and the index files mail servers keep beside the mail.
+fn is_mail_store_metadata(entry: &walkdir::DirEntry) -> bool {
+    let name = entry.file_name().to_string_lossy();
+    let is_dir = entry.file_type().is_dir();
+    let maildir_subfolder = is_dir && entry.path().join("cur").is_dir();
+    let hidden = name.starts_with('.') && !maildir_subfolder;
+    let maildir_tmp = is_dir
+        && name == "tmp"
+        && entry
+            .path()
+            .parent()
+            .is_some_and(|parent| parent.join("cur").is_dir());
+    let server_file = !is_dir
+        && (name.starts_with("dovecot")
+            || matches!(name.as_ref(), "maildirfolder" | "subscriptions"));
+    hidden || maildir_tmp || server_file
 }
 
 fn read_file(path: PathBuf) -> Result<Vec<MailFile>, ReadError> {
@@ -100,19 +110,38 @@ fn read_file(path: PathBuf) -> Result<Vec<MailFile>, ReadError> {
     Ok(vec![MailFile { name, bytes }])
 }
 
-/// An mbox starts with a `From ` separator line followed by a header on the next line; a
-/// single message file that happens to begin with `From ` (some MTAs write one) has only one.
+/// An mbox starts with a `From ` separator line and holds more than one; a single message
+/// file that happens to begin with `From ` (some MTAs write one) has only one.
 fn is_mbox(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"From ") && separators(bytes).nth(1).is_some()
+    is_separator(bytes) && separators(bytes).nth(1).is_some()
 }
 
+/// Offsets of the separator lines: at the start of the file, or after a blank line, a line
+/// shaped `From sender Www Mmm dd hh:mm:ss yyyy` (so a body line "From the editor" is not one).
 fn separators(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    let starts = std::iter::once(0).chain(
-        memchr::memchr_iter(b'\n', bytes)
-            .map(|newline| newline + 1)
-            .filter(|start| *start < bytes.len()),
+    let after_blank_line = memchr::memmem::find_iter(bytes, b"\n\nFrom ")
+        .map(|blank| blank + 2)
+        .chain(memchr::memmem::find_iter(bytes, b"\n\r\nFrom ").map(|blank| blank + 3));
+    let mut starts: Vec<usize> = std::iter::once(0).chain(after_blank_line).collect();
+    starts.sort_unstable();
+    starts
+        .into_iter()
+        .filter(move |start| bytes.get(*start..).is_some_and(is_separator))
+}
+
+fn is_separator(line_start: &[u8]) -> bool {
+    static SHAPE: std::sync::LazyLock<Option<regex::bytes::Regex>> = std::sync::LazyLock::new(
+        || {
+            regex::bytes::Regex::new(
+                r"^From \S+ +[A-Z][a-z]{2} [A-Z][a-z]{2} +[0-9]{1,2} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})? ",
+            )
+            .ok()
+        },
     );
-    starts.filter(move |start| bytes[*start..].starts_with(b"From "))
+    let line_end = memchr::memchr(b'\n', line_start).unwrap_or(line_start.len());
+    SHAPE
+        .as_ref()
+        .is_some_and(|shape| shape.is_match(&line_start[..line_end]))
 }
 
 /// Splits an mbox at its `From ` lines and undoes `>From` quoting (mboxrd).
@@ -152,19 +181,24 @@ mod tests {
 
     #[test]
     fn mbox_splits_and_unquotes() {
-        let mbox = b"From a@b Mon Nov  2 10:00:00 2026\nSubject: one\n\n>From here\n\
+        let mbox = b"From a@b Mon Nov  2 10:00:00 2026\nSubject: one\n\n>From here\n\n\
                      From c@d Mon Nov  2 11:00:00 2026\nSubject: two\n\nbody\n";
         assert!(is_mbox(mbox));
         let messages = split_mbox(mbox);
         assert_eq!(messages.len(), 2);
-        assert_eq!(messages[0], b"Subject: one\n\nFrom here\n".to_vec());
+        assert_eq!(messages[0], b"Subject: one\n\nFrom here\n\n".to_vec());
         assert_eq!(messages[1], b"Subject: two\n\nbody\n".to_vec());
     }
 
     #[test]
     fn one_message_with_a_from_line_is_not_an_mbox() {
-        assert!(!is_mbox(b"From a@b Mon\nSubject: x\n\nhi\n"));
+        assert!(!is_mbox(
+            b"From a@b Mon Nov  2 10:00:00 2026\nSubject: x\n\nhi\n"
+        ));
         assert!(!is_mbox(b"Subject: x\n\nFrom me\n"));
+        let body_line = b"From a@b Mon Nov  2 10:00:00 2026\nSubject: x\n\n\
+                          From the editor: hello\n";
+        assert!(!is_mbox(body_line));
     }
 
     #[test]

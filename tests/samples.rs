@@ -129,6 +129,16 @@ fn the_returned_message_ties_the_bounce_to_its_campaign() {
             .as_deref()
             .is_some_and(|id| id.contains("weekly.news.example.org"))
     );
+    let complaint = classify(&sample("arf-complaint.eml"));
+    assert!(
+        complaint
+            .original
+            .list_id
+            .as_deref()
+            .is_some_and(|id| id.contains("weekly.news.example.org")),
+        "List-Id of an attached message/rfc822: {:?}",
+        complaint.original
+    );
     let qmail = classify(&sample("qmail-two-recipients.eml"));
     assert_eq!(
         qmail.original.message_id.as_deref(),

@@ -52,21 +52,26 @@ impl StatusCode {
     /// Every enhanced status code written in free text, in order; the last one is usually the
     /// remote server's own answer when a relay quotes it inside its message.
     pub fn find_all(text: &str) -> impl Iterator<Item = StatusCode> + '_ {
-        static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-            Regex::new(r"(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)")
-                .ok()
-        });
+        static PATTERN: LazyLock<Option<Regex>> =
+            LazyLock::new(|| Regex::new(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}").ok());
+        let bytes = text.as_bytes();
+        // A code stands alone: no digit or dot just before it, and after it no digit, and no
+        // dot that a digit follows (that would be an IP address or a version number).
+        let stands_alone = move |start: usize, end: usize| {
+            let before = start.checked_sub(1).and_then(|i| bytes.get(i));
+            let after = bytes.get(end);
+            let after_next = bytes.get(end + 1);
+            let glued_before = before.is_some_and(|b| b.is_ascii_digit() || *b == b'.');
+            let glued_after = after.is_some_and(u8::is_ascii_digit)
+                || (after == Some(&b'.') && after_next.is_some_and(u8::is_ascii_digit));
+            !(glued_before || glued_after)
+        };
         PATTERN
             .as_ref()
             .into_iter()
-            .flat_map(move |pattern| pattern.captures_iter(text))
-            .filter_map(|caps| caps.get(1))
-            .filter_map(|code| StatusCode::parse(code.as_str()))
-    }
-
-    /// True for a permanent failure (`5.x.x`).
-    pub fn is_permanent(self) -> bool {
-        self.class == 5
+            .flat_map(move |pattern| pattern.find_iter(text))
+            .filter(move |found| stands_alone(found.start(), found.end()))
+            .filter_map(|found| StatusCode::parse(found.as_str()))
     }
 }
 
@@ -88,10 +93,13 @@ pub fn find_reply_code(text: &str) -> Option<u16> {
         .map(|m| (m.as_str(), &text[m.end()..]));
     let mut first = None;
     for (code, rest) in codes {
-        let value = code.parse::<u16>().ok()?;
-        if !is_reply_code(value) {
+        let Some(value) = code
+            .parse::<u16>()
+            .ok()
+            .filter(|value| is_reply_code(*value))
+        else {
             continue;
-        }
+        };
         let followed_by_status = StatusCode::parse(rest.trim_start_matches([' ', '-'])).is_some();
         if followed_by_status {
             return Some(value);
@@ -139,6 +147,11 @@ mod tests {
         assert_eq!(code("connect to 5.1.1.9 port 25 refused"), None);
         assert_eq!(code("host 192.0.2.5 said no"), None);
         assert_eq!(code("value 15.1.1"), None);
+        assert_eq!(code("5.1.1.2 then 4.2.2"), Some("4.2.2".into()));
+        let all: Vec<String> = StatusCode::find_all("5.0.0 5.1.1")
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(all, vec!["5.0.0", "5.1.1"]);
     }
 
     #[test]

@@ -136,7 +136,8 @@ impl Envelope {
         self.auto_submitted.starts_with("auto-replied")
             || self.has_autoreply_header
             || subject_says
-            || matches!(self.precedence.as_str(), "auto_reply" | "bulk" | "junk")
+            // "bulk" is what newsletters themselves send; only these two mark auto-replies.
+            || matches!(self.precedence.as_str(), "auto_reply" | "junk")
     }
 
     /// True when the mail is a challenge/response request ("verify you are a person"): it

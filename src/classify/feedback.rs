@@ -72,8 +72,9 @@ pub fn from_headers(envelope: &Envelope, has_returned_message: bool) -> Option<C
     }
     Some(Complaint {
         feedback_type: if unsubscribe { "opt-out" } else { "abuse" }.to_string(),
-        recipients: if unsubscribe {
-            envelope.to.iter().take(1).cloned().collect()
+        // An unsubscribe request comes from the subscriber, to the list's opt-out address.
+        recipients: if unsubscribe && !envelope.from.is_empty() {
+            vec![envelope.from.clone()]
         } else {
             Vec::new()
         },

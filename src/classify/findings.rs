@@ -11,7 +11,7 @@ use super::model::{Action, Original};
 use super::notice::{self, NoticeRecipient};
 use super::original::VerpPattern;
 use super::parts::Parts;
-use super::text::collapse_whitespace;
+use super::text::{collapse_whitespace, prefix};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -83,7 +83,7 @@ pub fn gather(sources: &Sources<'_>) -> Vec<Finding> {
     not_recipients.push(sources.envelope.from.clone());
     let in_notice = || notice::recipients(sources.notice, &not_recipients);
     let reports: Vec<DeliveryStatus> = if sources.parts.delivery_status.is_empty() {
-        DeliveryStatus::parse(inline_report_text(&sources.parts.notice))
+        DeliveryStatus::parse(inline_report_text(&sources.parts.text))
             .into_iter()
             .collect()
     } else {
@@ -98,10 +98,21 @@ pub fn gather(sources: &Sources<'_>) -> Vec<Finding> {
         // The notice is read for recipients only if some status group lacks a diagnostic.
         let cache = std::cell::OnceCell::new();
         let lazily = || cache.get_or_init(in_notice).as_slice();
-        return reports
+        let mut found: Vec<Finding> = Vec::new();
+        for finding in reports
             .iter()
             .flat_map(|report| from_status_fields(report, &lazily, sources))
-            .collect();
+        {
+            // A pasted report may list a recipient twice, and groups naming a pipe all
+            // resolve to the same failed addresses: one finding per address.
+            if !found
+                .iter()
+                .any(|seen| seen.recipient.eq_ignore_ascii_case(&finding.recipient))
+            {
+                found.push(finding);
+            }
+        }
+        return found;
     }
     if !looks_like_bounce(sources.envelope, sources.parts, sources.notice) {
         return Vec::new();
@@ -129,20 +140,21 @@ pub fn gather(sources: &Sources<'_>) -> Vec<Finding> {
     if !found.is_empty() || sources.wraps_a_report {
         return found;
     }
-    last_resort(sources).into_iter().collect()
+    last_resort(sources)
 }
 
 /// The recipient when the notice names none: `X-Failed-Recipients` (the notice is then about
 /// it), else the VERP bounce address, else the returned message's `To` (the notice's words
 /// are then not known to be about it, so none are kept).
-fn last_resort(sources: &Sources<'_>) -> Option<Finding> {
+fn last_resort(sources: &Sources<'_>) -> Vec<Finding> {
     const SOURCE: &str = "report headers (the notice names no recipient)";
-    if let Some(failed) = sources.envelope.failed_recipients.first() {
-        return Some(Finding::from_text(
-            failed.clone(),
-            collapse_whitespace(sources.notice),
-            SOURCE,
-        ));
+    let failed = &sources.envelope.failed_recipients;
+    if !failed.is_empty() {
+        let words = collapse_whitespace(sources.notice);
+        return failed
+            .iter()
+            .map(|address| Finding::from_text(address.clone(), words.clone(), SOURCE))
+            .collect();
     }
     sources
         .envelope
@@ -150,8 +162,9 @@ fn last_resort(sources: &Sources<'_>) -> Option<Finding> {
         .iter()
         .filter_map(|own| sources.verp.decode(own))
         .chain(sources.original.to.clone())
-        .next()
+        .take(1)
         .map(|address| Finding::from_text(address, String::new(), SOURCE))
+        .collect()
 }
 
 /// The part of a plain notice where inline status fields may stand: everything before a
@@ -256,13 +269,9 @@ fn notice_says_bounce(notice: &str) -> bool {
         )
         .ok()
     });
-    let end = (0..=notice.len().min(3_000))
-        .rev()
-        .find(|index| notice.is_char_boundary(*index))
-        .unwrap_or(0);
     OPENING
         .as_ref()
-        .is_some_and(|pattern| pattern.is_match(&notice[..end]))
+        .is_some_and(|pattern| pattern.is_match(prefix(notice, 3_000)))
 }
 
 /// Turns a recipient named without a domain (a local part, a pipe, a mailbox file) into full

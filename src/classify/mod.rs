@@ -57,17 +57,24 @@ impl Classifier {
     /// `depth` counts how many gateway wrappers were opened: a report forwarded as an
     /// attachment (with a disclaimer around it) is read once from inside, never deeper.
     fn classify_nested(&self, raw: &[u8], depth: u8) -> Report {
-        let Some(message) = parts::parser().parse(raw) else {
+        // The MIME parser is a dependency: should it ever panic on some bytes, that message
+        // is reported as unreadable instead of taking the whole run down.
+        let parsed = std::panic::catch_unwind(|| parts::parser().parse(raw));
+        let Ok(Some(message)) = parsed else {
+            let why = match parsed {
+                Err(_) => "the MIME structure could not be read (parser failure)",
+                Ok(_) => "not a readable e-mail message (no headers found)",
+            };
             return Report {
                 kind: Kind::Notbounce,
                 bounces: Vec::new(),
                 original: Original::default(),
-                anomalies: vec!["not a readable e-mail message (no headers found)".to_string()],
+                anomalies: vec![why.to_string()],
             };
         };
         let envelope = Envelope::read(&message);
         let parts = Parts::collect(&message);
-        let split = notice::split(&parts.notice);
+        let split = notice::split(&parts.text);
         let mut report = Report {
             kind: Kind::Notbounce,
             bounces: Vec::new(),
@@ -91,7 +98,9 @@ impl Classifier {
             return report;
         }
         let inner_report = match parts.returned {
-            Some(Returned::Message(inner)) if depth == 0 && parts::is_report(inner) => Some(inner),
+            Some(Returned::Message(inner)) if depth == 0 && parts::contains_report(inner) => {
+                Some(inner)
+            }
             _ => None,
         };
         let found = findings::gather(&Sources {
@@ -109,12 +118,7 @@ impl Classifier {
             self.no_recipient(&mut report, &envelope, &parts, split.notice);
             return report;
         }
-        let all_delivered = found.iter().all(|finding| {
-            matches!(
-                finding.action,
-                Action::Delivered | Action::Relayed | Action::Expanded
-            )
-        });
+        let all_delivered = found.iter().all(|finding| finding.action.is_success());
         report.kind = if all_delivered {
             Kind::Delivered
         } else {
@@ -122,9 +126,10 @@ impl Classifier {
         };
         let context = text::collapse_whitespace(split.notice);
         let rules = RuleSet::builtin();
+        let sole_recipient = found.len() == 1;
         report.bounces = found
             .into_iter()
-            .map(|finding| judge(finding, &context, rules))
+            .map(|finding| judge(finding, &context, sole_recipient, rules))
             .collect();
         report
     }
@@ -202,7 +207,7 @@ impl Classifier {
                 );
                 finding.action = notification.action;
                 finding.field_status = recipient.status.as_deref().and_then(StatusCode::parse);
-                judge(finding, "", rules)
+                judge(finding, "", false, rules)
             };
             bounce.feedback_type = notification.feedback_type.clone();
             report.bounces.push(bounce);
@@ -224,6 +229,7 @@ impl Classifier {
             reply_code: None,
             diagnostic: "",
             context: "",
+            sole_recipient: true,
             program_output: false,
         };
         let decided = verdict::verdict(reason, why.to_string(), &evidence);
@@ -248,7 +254,7 @@ impl Classifier {
 /// Decides one recipient's verdict. The status reported is the last code other than `X.0.0`
 /// that the server wrote (a relay quoting the remote answer puts the remote code last), else
 /// the `Status:` field.
-fn judge(finding: Finding, context: &str, rules: &RuleSet) -> Bounce {
+fn judge(finding: Finding, context: &str, sole_recipient: bool, rules: &RuleSet) -> Bounce {
     let in_text = StatusCode::find_all(&finding.diagnostic)
         .filter(|code| code.subject != 0 || code.detail != 0)
         .last();
@@ -271,6 +277,7 @@ fn judge(finding: Finding, context: &str, rules: &RuleSet) -> Bounce {
         reply_code,
         diagnostic: &evidence_text,
         context,
+        sole_recipient,
         program_output: finding.program_output,
     };
     let decided = verdict::decide(&evidence, rules);
@@ -282,7 +289,7 @@ fn judge(finding: Finding, context: &str, rules: &RuleSet) -> Bounce {
         reason: decided.reason,
         class: decided.class,
         hard_bounce: decided.hard_bounce,
-        diagnostic: finding.diagnostic,
+        diagnostic: text::prefix(&finding.diagnostic, text::MAX_DIAGNOSTIC).to_string(),
         remote_mta: finding.remote_mta,
         reporting_mta: finding.reporting_mta,
         last_attempt: finding.last_attempt,

@@ -90,9 +90,6 @@ macro_rules! reasons {
         }
 
         impl Reason {
-            /// Every reason, in declaration order.
-            pub const ALL: &'static [Reason] = &[$(Reason::$variant),*];
-
             /// The reason's public name.
             pub fn as_str(self) -> &'static str {
                 match self { $(Reason::$variant => $word,)* }
@@ -182,6 +179,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// True when the mail got through (delivered, relayed or expanded): no failure at all.
+    pub fn is_success(self) -> bool {
+        matches!(self, Action::Delivered | Action::Relayed | Action::Expanded)
+    }
+
     /// Reads an RFC 3464 action value; unknown words give `None`.
     pub fn parse(value: &str) -> Option<Action> {
         let word = value.trim().split([' ', '(', ';']).next().unwrap_or("");

@@ -7,12 +7,15 @@
 //! corpus and the vendors' documented formats); adding a server usually means adding a line.
 
 use super::codes::{StatusCode, find_reply_code};
-use super::text::{addresses_in, collapse_whitespace, strip_address};
+use super::text::{
+    ADDRESS, MAX_DIAGNOSTIC, addresses_in, collapse_whitespace, prefix, strip_address,
+};
 use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
 
-/// Longest diagnostic kept per recipient, so one runaway notice cannot bloat the store.
-const MAX_DIAGNOSTIC: usize = 2_000;
+/// Most recipients read from one notice: a real report names a few; a text that seems to name
+/// thousands is a list or a spam run, and reading it all would only slow the sync.
+const MAX_RECIPIENTS: usize = 500;
 
 /// Lines (trimmed, case-insensitive) where the returned original message begins.
 const RETURNED_COPY_MARKERS: &[&str] = &[
@@ -55,8 +58,6 @@ const HEADER_START: &str = r"(?i)^(received|return-path|dkim-signature|x-receive
 /// Markers after which a transcript follows; they end the notice only when headers come next.
 const TRANSCRIPT_MARKERS: &str =
     r"(?i)^-+ ?transcript of session follows|^---+ ?session transcript ---";
-
-const ADDRESS: &str = r"[A-Za-z0-9.!#$%&'*+=?^_`{}~-]+@(?:\[[0-9.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)";
 
 /// Line patterns that name a failed recipient; `{A}` is the address, captured as group 1.
 const RECIPIENT_LINES: &[&str] = &[
@@ -270,6 +271,7 @@ pub fn recipients(notice: &str, not_recipients: &[String]) -> Vec<NoticeRecipien
             }
         }
     }
+    found.truncate(MAX_RECIPIENTS);
     attach_diagnostics(&lines, found)
 }
 
@@ -296,14 +298,7 @@ fn attach_diagnostics(lines: &[&str], found: Vec<(String, usize)>) -> Vec<Notice
                 // they name the recipient.
                 block = format!("{preamble}\n{block}");
             }
-            let mut diagnostic = collapse_whitespace(&block);
-            if diagnostic.len() > MAX_DIAGNOSTIC {
-                let cut = (0..=MAX_DIAGNOSTIC)
-                    .rev()
-                    .find(|i| diagnostic.is_char_boundary(*i))
-                    .unwrap_or(0);
-                diagnostic.truncate(cut);
-            }
+            let diagnostic = prefix(&collapse_whitespace(&block), MAX_DIAGNOSTIC).to_string();
             NoticeRecipient {
                 address,
                 diagnostic,

@@ -4,7 +4,11 @@
 //! Readers downstream then ask for "the notice text" or "the status fields" without walking
 //! the MIME tree again, and mislabelled parts are caught here in one place.
 
-use super::text::html_to_text;
+use super::text::{html_to_text, prefix};
+
+/// Most text read from one message's human-readable parts. Notices are a few kilobytes; the
+/// rest would be a pasted original, which is never needed whole.
+const MAX_TEXT: usize = 256 * 1024;
 use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use std::sync::LazyLock;
 
@@ -30,8 +34,10 @@ pub fn header_value<'m>(message: &'m Message<'_>, name: &str) -> Option<&'m str>
         .headers()
         .iter()
         .find(|header| header.name().eq_ignore_ascii_case(name))?;
+    // Offsets count from the start of the outermost message, which the `raw_message` field
+    // holds even for a nested message (the `raw_message()` method starts at the nested one).
     let raw = message
-        .raw_message()
+        .raw_message
         .get(header.offset_start() as usize..header.offset_end() as usize)?;
     std::str::from_utf8(raw).ok().map(str::trim)
 }
@@ -60,9 +66,9 @@ pub struct Parts<'m, 'x> {
     pub delivery_status: Vec<String>,
     /// Text of the `message/feedback-report` part, if any.
     pub feedback_report: Option<String>,
-    /// The human-readable notice: every top-level text part, HTML turned into text where a
-    /// part has no plain twin.
-    pub notice: String,
+    /// The human-readable text: every top-level text part, HTML turned into text where a
+    /// part has no plain twin. Uncut: it may still hold an inline copy of the original.
+    pub text: String,
     /// The returned original, if the report attached one.
     pub returned: Option<Returned<'m, 'x>>,
     /// True when the top-level type is `multipart/report`.
@@ -71,8 +77,9 @@ pub struct Parts<'m, 'x> {
     pub report_type: Option<String>,
 }
 
-/// True when `message` is itself a delivery report (a gateway forwarded it as an attachment).
-pub fn is_report(message: &Message<'_>) -> bool {
+/// True when some part of `message` is a delivery report (a gateway forwarded a report as an
+/// attachment, with a disclaimer around it).
+pub fn contains_report(message: &Message<'_>) -> bool {
     message.parts.iter().any(|part| {
         part.content_type().is_some_and(|ct| {
             let subtype = ct.subtype().unwrap_or("");
@@ -133,12 +140,10 @@ impl<'m, 'x> Parts<'m, 'x> {
             }
             ("multipart", _, PartType::Binary(raw) | PartType::InlineBinary(raw)) => {
                 // A multipart whose boundary could not be read: its raw body is the notice.
-                self.push_notice(&String::from_utf8_lossy(raw), part);
+                self.push_text(&String::from_utf8_lossy(raw), part);
             }
-            (_, _, PartType::Text(text)) => self.push_notice(text, part),
-            (_, _, PartType::Html(html)) if !has_plain => {
-                self.push_notice(&html_to_text(html), part)
-            }
+            (_, _, PartType::Text(text)) => self.push_text(text, part),
+            (_, _, PartType::Html(html)) if !has_plain => self.push_text(&html_to_text(html), part),
             _ => {}
         }
     }
@@ -148,16 +153,19 @@ impl<'m, 'x> Parts<'m, 'x> {
         self.returned.get_or_insert(returned);
     }
 
-    fn push_notice(&mut self, text: &str, part: &'m MessagePart<'x>) {
-        if !self.notice.is_empty() && starts_with_headers(text) {
+    fn push_text(&mut self, text: &str, part: &'m MessagePart<'x>) {
+        if self.text.len() >= MAX_TEXT {
+            return;
+        }
+        if !self.text.is_empty() && starts_with_headers(text) {
             // Some servers return the original headers as a second text/plain part.
             self.keep_returned(Returned::Headers(part.contents()));
             return;
         }
-        if !self.notice.is_empty() {
-            self.notice.push('\n');
+        if !self.text.is_empty() {
+            self.text.push('\n');
         }
-        self.notice.push_str(text);
+        self.text.push_str(prefix(text, MAX_TEXT - self.text.len()));
     }
 }
 

@@ -39,14 +39,23 @@ pub fn strip_address(value: &str) -> String {
         .to_string()
 }
 
-/// The address pattern used to find recipients in prose: liberal in the local part (but no
-/// `/` or `|`, which mark mailbox files and pipes), strict enough in the domain to skip
-/// message IDs that end in a bare word.
+/// An e-mail address as servers write them in prose: liberal in the local part (but no `/`
+/// or `|`, which mark mailbox files and pipes), a domain with at least one dot (so message IDs
+/// ending in a bare word are skipped) or an address literal.
+pub const ADDRESS: &str = r"[A-Za-z0-9.!#$%&'*+=?^_`{}~-]+@(?:\[[0-9.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)";
+
 fn address_pattern() -> Option<&'static Regex> {
-    static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"[A-Za-z0-9!#$%&'*+=?^_`{}~.\-]+@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}|[A-Za-z0-9!#$%&'*+=?^_`{}~.\-]+@\[[0-9.]+\]").ok()
-    });
+    static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(ADDRESS).ok());
     PATTERN.as_ref()
+}
+
+/// Longest diagnostic kept per recipient, so one runaway notice cannot bloat the store.
+pub const MAX_DIAGNOSTIC: usize = 2_000;
+
+/// The longest prefix of `text` no longer than `max_bytes` that ends on a character boundary,
+/// so long texts can be capped without splitting a character.
+pub fn prefix(text: &str, max_bytes: usize) -> &str {
+    &text[..text.floor_char_boundary(max_bytes.min(text.len()))]
 }
 
 /// Every e-mail address written in `text`, with its byte position, in order.

@@ -25,6 +25,9 @@ pub struct Evidence<'a> {
     pub diagnostic: &'a str,
     /// The whole notice, whitespace collapsed: where MTAs say which SMTP step failed.
     pub context: &'a str,
+    /// True when the report names this recipient alone, so that words anywhere in the notice
+    /// are about it (with several recipients, another one's words must not decide).
+    pub sole_recipient: bool,
     /// True when the diagnostic is a local program's output (`X-Unix;`), not an SMTP reply.
     pub program_output: bool,
 }
@@ -43,7 +46,11 @@ pub struct Verdict {
 }
 
 impl Evidence<'_> {
+    /// A delay is temporary whatever code it quotes: the server is still trying.
     fn is_temporary(&self) -> bool {
+        if self.action == Action::Delayed {
+            return true;
+        }
         match (self.status, self.reply_code) {
             (Some(status), _) => status.class == 4,
             (None, Some(code)) => code / 100 == 4,
@@ -90,10 +97,7 @@ pub fn verdict(reason: Reason, why: String, evidence: &Evidence<'_>) -> Verdict 
 }
 
 fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
-    if matches!(
-        evidence.action,
-        Action::Delivered | Action::Relayed | Action::Expanded
-    ) {
+    if evidence.action.is_success() {
         return (Reason::Delivered, "Action: delivered".to_string());
     }
     let by_text = rules.match_text(evidence.diagnostic);
@@ -138,6 +142,7 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet) -> (Reason, String) {
         return (found.reason, format!("text: \"{}\"", found.phrase));
     }
     if by_status.is_none()
+        && evidence.sole_recipient
         && let Some(found) = rules.match_text(evidence.context)
     {
         return (found.reason, format!("notice text: \"{}\"", found.phrase));
@@ -189,6 +194,7 @@ mod tests {
             reply_code: super::super::codes::find_reply_code(diagnostic),
             diagnostic,
             context: "",
+            sole_recipient: true,
             program_output: false,
         }
     }
