@@ -1,9 +1,13 @@
 //! Bounce Desk: reads a newsletter's bounce mailbox, classifies every non-delivery report, and
 //! writes a cleaned list, all on the operator's machine.
 //!
-//! Data flows one way: mail files or IMAP → [`classify`] → store → policy → GUI and export.
-//! Each module owns one step and knows nothing of the steps after it.
+//! Data flows one way: mail files or IMAP → [`classify`] → [`store`] → [`policy`] → GUI and
+//! [`lists`] export. Each module owns one step and knows nothing of the steps after it.
 
 pub mod classify;
 pub mod cli;
+pub mod families;
+pub mod lists;
 pub mod mailfiles;
+pub mod policy;
+pub mod store;

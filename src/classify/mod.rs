@@ -31,6 +31,10 @@ use findings::{Finding, Sources};
 use parts::{Parts, Returned};
 use verdict::Evidence;
 
+/// Version of the rules and readers; stored with every message so that a later version knows
+/// which verdicts it may change. Bump it when a change alters verdicts.
+pub const ENGINE_VERSION: i64 = 1;
+
 /// Classifies one message with the default settings.
 pub fn classify(raw: &[u8]) -> Report {
     Classifier::default().classify(raw)
@@ -70,6 +74,7 @@ impl Classifier {
                 bounces: Vec::new(),
                 original: Original::default(),
                 anomalies: vec![why.to_string()],
+                date: None,
             };
         };
         let envelope = Envelope::read(&message);
@@ -80,6 +85,7 @@ impl Classifier {
             bounces: Vec::new(),
             original: original::read(parts.returned, split.returned_copy),
             anomalies: Vec::new(),
+            date: message.date().map(|date| date.to_timestamp()),
         };
         if envelope.is_challenge() {
             report

@@ -27,6 +27,19 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Reads a stored word.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        [
+            Kind::Bounce,
+            Kind::Autoreply,
+            Kind::Feedback,
+            Kind::Delivered,
+            Kind::Notbounce,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == name)
+    }
+
     /// The word used in JSON output and in the store.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +76,22 @@ pub enum Class {
 }
 
 impl Class {
+    /// Every class, in the order the GUI lists them.
+    pub const ALL: [Class; 7] = [
+        Class::Hard,
+        Class::Soft,
+        Class::Sender,
+        Class::Complaint,
+        Class::AutoReply,
+        Class::Unknown,
+        Class::NotBounce,
+    ];
+
+    /// Reads a stored word.
+    pub fn from_name(name: &str) -> Option<Class> {
+        Class::ALL.into_iter().find(|class| class.as_str() == name)
+    }
+
     /// The word used in JSON output and in the store.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -184,6 +213,17 @@ impl Action {
         matches!(self, Action::Delivered | Action::Relayed | Action::Expanded)
     }
 
+    /// The word stored (the RFC 3464 spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Failed => "failed",
+            Action::Delayed => "delayed",
+            Action::Delivered => "delivered",
+            Action::Relayed => "relayed",
+            Action::Expanded => "expanded",
+        }
+    }
+
     /// Reads an RFC 3464 action value; unknown words give `None`.
     pub fn parse(value: &str) -> Option<Action> {
         let word = value.trim().split([' ', '(', ';']).next().unwrap_or("");
@@ -262,4 +302,8 @@ pub struct Report {
     /// Oddities met on the way (unparsable MIME, a report with no recipient …): the verdict
     /// still stands, but the GUI shows these so a person can check.
     pub anomalies: Vec<String>,
+    /// The report's `Date` as Unix seconds, when it has a readable one: when the bounce
+    /// happened, for charts and for the soft-bounce policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<i64>,
 }

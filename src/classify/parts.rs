@@ -22,6 +22,7 @@ pub fn parser() -> &'static MessageParser {
             .header_address(HeaderName::To)
             .header_text(HeaderName::Subject)
             .header_id(HeaderName::MessageId)
+            .header_date(HeaderName::Date)
             .default_header_ignore()
     });
     &PARSER

@@ -1,0 +1,241 @@
+//! Writing what the newsletter tool imports: the cleaned list (the imported rows minus the
+//! suppressed addresses, every other column as it was) and the suppression list in each
+//! tool's format. Every cell but the address goes through [`super::inert`], so that a list
+//! opened in a spreadsheet runs nothing.
+
+use super::ImportedList;
+use super::inert;
+use crate::policy::date;
+use crate::store::SuppressedRow;
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+/// The files `bouncedesk export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// The imported list minus suppressed addresses, in its own columns and delimiter.
+    Cleaned,
+    /// listmonk import CSV (`email,name,attributes`); import it with mode "Blocklist".
+    Listmonk,
+    /// Mailchimp import CSV (`Email Address`, …); import with status "Cleaned" or
+    /// "Unsubscribed".
+    Mailchimp,
+    /// Mautic contact import CSV with `doNotEmail` = 1 (map it under "Special fields").
+    Mautic,
+    /// Sendy: one address per line, no header (suppression list or mass unsubscribe).
+    Sendy,
+    /// Generic suppression CSV: email, reason, class, status, reply code, date, why.
+    Suppression,
+}
+
+/// Writes the cleaned list: `list` without the addresses in `suppressed`. Returns the number
+/// of rows written.
+pub fn write_cleaned(
+    list: &ImportedList,
+    suppressed: &HashSet<String>,
+    out: impl Write,
+) -> io::Result<usize> {
+    let mut out = out;
+    if list.had_bom {
+        out.write_all(b"\xEF\xBB\xBF")?;
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(list.delimiter)
+        .flexible(true)
+        .from_writer(out);
+    if !list.header.is_empty() {
+        let header: Vec<_> = list.header.iter().map(|cell| inert(cell)).collect();
+        writer
+            .write_record(header.iter().map(|cell| cell.as_bytes()))
+            .map_err(io::Error::other)?;
+    }
+    let mut written = 0;
+    for row in list
+        .rows
+        .iter()
+        .filter(|row| !suppressed.contains(&row.email))
+    {
+        let cells: Vec<_> = row
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(column, cell)| {
+                if column == list.email_column {
+                    // A valid address cannot form a formula, and a quote would change it.
+                    std::borrow::Cow::Borrowed(cell.as_str())
+                } else {
+                    inert(cell)
+                }
+            })
+            .collect();
+        writer
+            .write_record(cells.iter().map(|cell| cell.as_bytes()))
+            .map_err(io::Error::other)?;
+        written += 1;
+    }
+    writer.flush()?;
+    Ok(written)
+}
+
+/// Writes the suppression list in `format` (any format but `Cleaned`). Returns the number of
+/// addresses written.
+pub fn write_suppression(
+    format: ExportFormat,
+    rows: &[SuppressedRow],
+    out: impl Write,
+) -> io::Result<usize> {
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(out);
+    let header: &[&str] = match format {
+        ExportFormat::Listmonk => &["email", "name", "attributes"],
+        ExportFormat::Mailchimp => &[
+            "Email Address",
+            "Bounce Reason",
+            "Bounce Class",
+            "Status Code",
+            "Last Bounce",
+        ],
+        ExportFormat::Mautic => &[
+            "email",
+            "doNotEmail",
+            "bouncedesk_reason",
+            "bouncedesk_class",
+            "bouncedesk_status",
+        ],
+        ExportFormat::Suppression => &[
+            "email",
+            "reason",
+            "class",
+            "status",
+            "reply_code",
+            "date",
+            "why",
+        ],
+        ExportFormat::Sendy | ExportFormat::Cleaned => &[],
+    };
+    if !header.is_empty() {
+        writer.write_record(header).map_err(io::Error::other)?;
+    }
+    for row in rows {
+        let status = row.status.clone().unwrap_or_default();
+        let day = date(row.since);
+        let cells: Vec<String> = match format {
+            ExportFormat::Listmonk => {
+                let attributes = serde_json::json!({
+                    "bouncedesk": {
+                        "reason": row.reason,
+                        "class": row.class,
+                        "status": row.status,
+                        "date": day,
+                    }
+                });
+                vec![row.recipient.clone(), String::new(), attributes.to_string()]
+            }
+            ExportFormat::Mailchimp => vec![
+                row.recipient.clone(),
+                row.reason.clone(),
+                row.class.clone(),
+                status,
+                day,
+            ],
+            ExportFormat::Mautic => vec![
+                row.recipient.clone(),
+                "1".to_string(),
+                row.reason.clone(),
+                row.class.clone(),
+                status,
+            ],
+            ExportFormat::Suppression => vec![
+                row.recipient.clone(),
+                row.reason.clone(),
+                row.class.clone(),
+                status,
+                row.reply_code.map(|c| c.to_string()).unwrap_or_default(),
+                day,
+                row.why.clone(),
+            ],
+            ExportFormat::Sendy | ExportFormat::Cleaned => vec![row.recipient.clone()],
+        };
+        let inert_cells: Vec<_> = cells
+            .iter()
+            .enumerate()
+            .map(|(column, cell)| {
+                if column == 0 {
+                    std::borrow::Cow::Borrowed(cell.as_str())
+                } else {
+                    inert(cell)
+                }
+            })
+            .collect();
+        writer
+            .write_record(inert_cells.iter().map(|cell| cell.as_bytes()))
+            .map_err(io::Error::other)?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lists::read_list;
+
+    #[test]
+    fn cleaned_list_keeps_shape_and_neutralises_formulas() {
+        let csv = "\u{feff}Email Address;First Name;Note\n\
+                   ann@example.com;Ann;=HYPERLINK(\"http://x\",\"y\")\n\
+                   dead@example.com;Dead;x\n\
+                   bo@example.org;+cmd;@SUM(1+1)\n";
+        let list = read_list(csv.as_bytes()).expect("list");
+        let suppressed = HashSet::from(["dead@example.com".to_string()]);
+        let mut out = Vec::new();
+        let written = write_cleaned(&list, &suppressed, &mut out).expect("written");
+        assert_eq!(written, 2);
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.starts_with('\u{feff}'));
+        assert!(!text.contains("dead@example.com"));
+        assert!(
+            text.contains("ann@example.com;Ann;\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+            "{text}"
+        );
+        assert!(text.contains("bo@example.org;'+cmd;'@SUM(1+1)"), "{text}");
+        let again = read_list(text.as_bytes()).expect("re-read");
+        let mut second = Vec::new();
+        write_cleaned(&again, &HashSet::new(), &mut second).expect("written");
+        assert_eq!(
+            String::from_utf8(second).expect("utf-8"),
+            text,
+            "export is stable"
+        );
+    }
+
+    #[test]
+    fn suppression_formats() {
+        let rows = vec![SuppressedRow {
+            recipient: "dead@example.com".into(),
+            why: "hard bounce: userunknown 5.1.1 on 2026-11-02".into(),
+            since: 1_793_577_600,
+            class: "hard".into(),
+            reason: "userunknown".into(),
+            status: Some("5.1.1".into()),
+            reply_code: Some(550),
+        }];
+        let write = |format| {
+            let mut out = Vec::new();
+            write_suppression(format, &rows, &mut out).expect("written");
+            String::from_utf8(out).expect("utf-8")
+        };
+        assert_eq!(write(ExportFormat::Sendy), "dead@example.com\n");
+        assert!(write(ExportFormat::Mautic).contains("dead@example.com,1,userunknown,hard,5.1.1"));
+        assert!(write(ExportFormat::Mailchimp).starts_with("Email Address,"));
+        let listmonk = write(ExportFormat::Listmonk);
+        assert!(
+            listmonk.starts_with("email,name,attributes\n"),
+            "{listmonk}"
+        );
+        assert!(
+            listmonk.contains("\"\"reason\"\":\"\"userunknown\"\""),
+            "{listmonk}"
+        );
+        assert!(write(ExportFormat::Suppression).contains(",550,"));
+    }
+}

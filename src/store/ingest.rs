@@ -1,0 +1,318 @@
+//! Storing classified messages: once per content, in one transaction per batch.
+//!
+//! Hashing, compressing and classifying happen in [`Prepared::new`], outside the write lock,
+//! so that a sync can prepare the next batch while the store commits this one.
+
+use super::{Result, Store, StoreError, domain_of, now, recipient_key, recipients};
+use crate::classify::{Bounce, Classifier, ENGINE_VERSION, Kind, Report};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+/// Where a message came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file on disk (or one message of an mbox file, named `path#N`).
+    File {
+        /// The path as walked.
+        path: String,
+    },
+    /// An IMAP mailbox position.
+    Imap {
+        /// The account name.
+        account: String,
+        /// The folder.
+        folder: String,
+        /// The folder's UIDVALIDITY when the message was fetched.
+        uidvalidity: u32,
+        /// The message's UID.
+        uid: u32,
+    },
+}
+
+/// A message ready to store: hashed, compressed and classified.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Where it came from.
+    pub source: Source,
+    /// SHA-256 of the bytes with CRLF read as LF, so the same mail from IMAP and from a file
+    /// is one message.
+    pub sha256: [u8; 32],
+    /// Size of the raw bytes.
+    pub size: usize,
+    /// When the report was written (its `Date`), else when it was read.
+    pub received_at: i64,
+    /// The raw bytes, zstd-compressed.
+    pub raw_zstd: Vec<u8>,
+    /// The engine's verdict.
+    pub report: Report,
+}
+
+impl Prepared {
+    /// Hashes, compresses and classifies one raw message.
+    pub fn new(source: Source, raw: &[u8], classifier: &Classifier) -> Result<Prepared> {
+        let report = classifier.classify(raw);
+        Ok(Prepared {
+            source,
+            sha256: content_hash(raw),
+            size: raw.len(),
+            received_at: report.date.unwrap_or_else(now),
+            raw_zstd: compress(raw)?,
+            report,
+        })
+    }
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestSummary {
+    /// Messages stored for the first time.
+    pub new_messages: usize,
+    /// Messages already in the store (same content), only their new location recorded.
+    pub already_stored: usize,
+    /// Recipient results stored.
+    pub bounces: usize,
+    /// Recipients whose policy state changed.
+    pub state_changes: usize,
+}
+
+impl std::ops::AddAssign for IngestSummary {
+    fn add_assign(&mut self, other: IngestSummary) {
+        self.new_messages += other.new_messages;
+        self.already_stored += other.already_stored;
+        self.bounces += other.bounces;
+        self.state_changes += other.state_changes;
+    }
+}
+
+impl Store {
+    /// Stores a batch in one transaction: all of it or, if the process dies, none of it.
+    pub fn commit(&mut self, batch: &[Prepared]) -> Result<IngestSummary> {
+        let thresholds = self.thresholds()?;
+        let tx = self.conn.transaction()?;
+        let mut summary = IngestSummary::default();
+        let mut touched = BTreeSet::new();
+        for prepared in batch {
+            match insert_message(&tx, prepared)? {
+                Some(message_id) => {
+                    summary.new_messages += 1;
+                    let context = BounceContext {
+                        message_id,
+                        sha256: &prepared.sha256,
+                        received_at: prepared.received_at,
+                        kind: prepared.report.kind,
+                    };
+                    for (position, bounce) in prepared.report.bounces.iter().enumerate() {
+                        insert_bounce(&tx, &context, position, bounce)?;
+                        touched.insert(recipient_key(&bounce.recipient));
+                        summary.bounces += 1;
+                    }
+                    record_source(&tx, message_id, &prepared.source)?;
+                }
+                None => {
+                    summary.already_stored += 1;
+                    let message_id: i64 = tx.query_row(
+                        "SELECT id FROM messages WHERE sha256 = ?1",
+                        [&prepared.sha256[..]],
+                        |row| row.get(0),
+                    )?;
+                    record_source(&tx, message_id, &prepared.source)?;
+                }
+            }
+        }
+        summary.state_changes = recipients::refresh(&tx, &touched, &thresholds)?;
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    /// True when the store already holds a message seen at this IMAP position.
+    pub fn has_source(&self, source: &Source) -> Result<bool> {
+        let (account, folder, uidvalidity, uid) = source_key(source);
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM message_sources
+                 WHERE account = ?1 AND folder = ?2 AND uidvalidity = ?3 AND uid = ?4",
+                params![account, folder, uidvalidity, uid],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+}
+
+/// Inserts the message unless its content is already stored; returns the new id.
+fn insert_message(tx: &Transaction<'_>, prepared: &Prepared) -> Result<Option<i64>> {
+    let report = &prepared.report;
+    let anomalies = serde_json::to_string(&report.anomalies)
+        .map_err(|error| StoreError::Damaged(error.to_string()))?;
+    let id: Option<i64> = tx
+        .query_row(
+            "INSERT INTO messages (sha256, size, received_at, ingested_at, kind, anomalies,
+                 orig_message_id, orig_list_id, orig_subject, engine_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (sha256) DO NOTHING RETURNING id",
+            params![
+                &prepared.sha256[..],
+                prepared.size as i64,
+                prepared.received_at,
+                now(),
+                report.kind.as_str(),
+                anomalies,
+                report.original.message_id,
+                report.original.list_id,
+                report.original.subject,
+                ENGINE_VERSION,
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(id) = id {
+        tx.execute(
+            "INSERT INTO message_raw (message_id, data) VALUES (?1, ?2)",
+            params![id, prepared.raw_zstd],
+        )?;
+    }
+    Ok(id)
+}
+
+/// The message a recipient result belongs to.
+pub(super) struct BounceContext<'a> {
+    /// Store id of the message.
+    pub message_id: i64,
+    /// Its content hash, the key of labels given by hand.
+    pub sha256: &'a [u8],
+    /// When it happened.
+    pub received_at: i64,
+    /// What the message is.
+    pub kind: Kind,
+}
+
+/// Inserts one recipient result, with the label a person gave it (if any) in force.
+pub(super) fn insert_bounce(
+    tx: &Transaction<'_>,
+    context: &BounceContext<'_>,
+    position: usize,
+    bounce: &Bounce,
+) -> Result<()> {
+    let key = recipient_key(&bounce.recipient);
+    let label: Option<(String, String)> = tx
+        .query_row(
+            "SELECT class, reason FROM manual_labels WHERE sha256 = ?1 AND recipient_key = ?2",
+            params![context.sha256, key],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let (class, reason) = label.unwrap_or_else(|| {
+        (
+            bounce.class.as_str().to_string(),
+            bounce.reason.as_str().to_string(),
+        )
+    });
+    let at = context.received_at;
+    tx.execute(
+        "INSERT INTO bounces (message_id, position, occurred_at, day, recipient, recipient_key,
+             domain, kind, action, status, reply_code, class, reason, engine_class,
+             engine_reason, hard_bounce, diagnostic, remote_mta, reporting_mta, last_attempt,
+             feedback_type, why)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, ?19, ?20, ?21, ?22)",
+        params![
+            context.message_id,
+            position as i64,
+            at,
+            at.div_euclid(86_400),
+            bounce.recipient,
+            key,
+            domain_of(&bounce.recipient),
+            context.kind.as_str(),
+            bounce.action.as_str(),
+            bounce.status,
+            bounce.reply_code,
+            class,
+            reason,
+            bounce.class.as_str(),
+            bounce.reason.as_str(),
+            bounce.hard_bounce,
+            bounce.diagnostic,
+            bounce.remote_mta,
+            bounce.reporting_mta,
+            bounce.last_attempt,
+            bounce.feedback_type,
+            bounce.why,
+        ],
+    )?;
+    Ok(())
+}
+
+fn source_key(source: &Source) -> (&str, &str, i64, i64) {
+    match source {
+        Source::File { path } => ("", path.as_str(), 0, 0),
+        Source::Imap {
+            account,
+            folder,
+            uidvalidity,
+            uid,
+        } => (
+            account.as_str(),
+            folder.as_str(),
+            i64::from(*uidvalidity),
+            i64::from(*uid),
+        ),
+    }
+}
+
+fn record_source(tx: &Transaction<'_>, message_id: i64, source: &Source) -> Result<()> {
+    let (account, folder, uidvalidity, uid) = source_key(source);
+    tx.execute(
+        "INSERT OR IGNORE INTO message_sources (message_id, account, folder, uidvalidity, uid, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![message_id, account, folder, uidvalidity, uid, now()],
+    )?;
+    Ok(())
+}
+
+/// SHA-256 of `raw` with every CRLF read as LF.
+pub fn content_hash(raw: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    let mut rest = raw;
+    while let Some(cr) = memchr::memmem::find(rest, b"\r\n") {
+        hasher.update(&rest[..cr]);
+        rest = &rest[cr + 1..];
+    }
+    hasher.update(rest);
+    hasher.finalize().into()
+}
+
+/// Compresses raw mail for storage.
+pub fn compress(raw: &[u8]) -> Result<Vec<u8>> {
+    zstd::bulk::compress(raw, 3).map_err(StoreError::Compression)
+}
+
+/// Restores stored raw mail.
+pub fn decompress(data: &[u8]) -> Result<Vec<u8>> {
+    zstd::stream::decode_all(data).map_err(StoreError::Compression)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_and_lf_copies_hash_alike() {
+        assert_eq!(
+            content_hash(b"Subject: x\r\n\r\nbody\r\n"),
+            content_hash(b"Subject: x\n\nbody\n")
+        );
+        assert_ne!(content_hash(b"a\rb"), content_hash(b"ab"));
+    }
+
+    #[test]
+    fn compression_round_trips() {
+        let raw = b"Subject: hello\n\nworld ".repeat(50);
+        let packed = compress(&raw).expect("compressed");
+        assert!(packed.len() < raw.len());
+        assert_eq!(decompress(&packed).expect("restored"), raw);
+        assert!(decompress(b"not zstd").is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! Imported subscriber lists in the store: saved cell for cell, read back for the cleaned
+//! export and for bounce rates per domain.
+
+use super::{Result, Store, StoreError, domain_of, now};
+use crate::lists::{ImportedList, ListRow, Tool};
+use rusqlite::{OptionalExtension, params};
+
+/// A list as stored: its name and id beside what was imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredList {
+    /// Store id.
+    pub id: i64,
+    /// The name given at import (the file name by default).
+    pub name: String,
+    /// The list itself (problems are not stored; they were reported at import).
+    pub list: ImportedList,
+}
+
+impl Store {
+    /// Saves an imported list under `name` (replacing a list of the same name); returns its id.
+    pub fn save_list(&mut self, name: &str, source_path: &str, list: &ImportedList) -> Result<i64> {
+        let header = serde_json::to_string(&list.header)
+            .map_err(|error| StoreError::Damaged(error.to_string()))?;
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM lists WHERE name = ?1", [name])?;
+        tx.execute(
+            "INSERT INTO lists (name, source_path, tool, imported_at, header, email_column,
+                 delimiter, had_bom)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                name,
+                source_path,
+                list.tool.as_str(),
+                now(),
+                header,
+                list.email_column as i64,
+                i64::from(list.delimiter),
+                list.had_bom,
+            ],
+        )?;
+        let list_id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO list_members (list_id, row_number, recipient_key, domain, cells)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for row in &list.rows {
+                let cells = serde_json::to_string(&row.cells)
+                    .map_err(|error| StoreError::Damaged(error.to_string()))?;
+                insert.execute(params![
+                    list_id,
+                    row.row_number as i64,
+                    row.email,
+                    domain_of(&row.email),
+                    cells
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(list_id)
+    }
+
+    /// The list called `name`, or the most recently imported one when `name` is `None`.
+    pub fn load_list(&self, name: Option<&str>) -> Result<Option<StoredList>> {
+        let found = self
+            .conn
+            .query_row(
+                "SELECT id, name, tool, header, email_column, delimiter, had_bom FROM lists
+                 WHERE ?1 IS NULL OR name = ?1 ORDER BY imported_at DESC, id DESC LIMIT 1",
+                [name],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, i64>(4)?,
+                        row.get::<_, i64>(5)?,
+                        row.get::<_, bool>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, name, tool, header, email_column, delimiter, had_bom)) = found else {
+            return Ok(None);
+        };
+        let damaged = |what: &str| StoreError::Damaged(format!("list {name}: {what}"));
+        let header: Vec<String> = serde_json::from_str(&header).map_err(|_| damaged("header"))?;
+        let mut query = self.conn.prepare(
+            "SELECT row_number, recipient_key, cells FROM list_members WHERE list_id = ?1
+             ORDER BY row_number",
+        )?;
+        let rows = query
+            .query_map([id], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
+            .map(|row| {
+                let (row_number, email, cells) = row?;
+                Ok(ListRow {
+                    row_number: row_number as usize,
+                    email,
+                    cells: serde_json::from_str(&cells).map_err(|_| damaged("row"))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let tool = [
+            Tool::Mailchimp,
+            Tool::Listmonk,
+            Tool::Sendy,
+            Tool::Mautic,
+            Tool::Generic,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == tool)
+        .unwrap_or(Tool::Generic);
+        Ok(Some(StoredList {
+            id,
+            name: name.clone(),
+            list: ImportedList {
+                tool,
+                header,
+                email_column: email_column as usize,
+                delimiter: u8::try_from(delimiter).map_err(|_| damaged("delimiter"))?,
+                had_bom,
+                rows,
+                problems: Vec::new(),
+            },
+        }))
+    }
+}

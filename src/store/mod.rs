@@ -1,0 +1,238 @@
+//! The local store: one SQLite file holding every message ever read (compressed, so history
+//! can be re-classified), its verdicts, the recipients' policy states, the imported lists and
+//! the settings.
+//!
+//! It knows nothing of IMAP or of the window: callers hand it classified messages and ask it
+//! questions. Writes happen in one transaction per batch, so a killed process leaves either
+//! the whole batch or none of it, and ingesting the same message twice stores it once.
+
+mod ingest;
+mod labels;
+mod lists;
+mod recipients;
+mod reclassify;
+pub mod stats;
+
+pub use ingest::{IngestSummary, Prepared, Source};
+pub use lists::StoredList;
+pub use recipients::{RecipientRow, SuppressedRow};
+pub use reclassify::{ReclassifySummary, VerdictChange};
+
+use crate::policy::Thresholds;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+/// The schema, one SQL file per version; a file's position is its version number.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+/// What can go wrong with the store, each with the step that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened or created.
+    #[error(
+        "{path}: cannot open the Bounce Desk store ({source}); check the folder exists and is writable"
+    )]
+    Open {
+        /// The store file.
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The folder for the store could not be created.
+    #[error("{path}: cannot create the folder for the store ({source})")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was written by a newer Bounce Desk.
+    #[error(
+        "the store is at schema version {found}, this Bounce Desk knows up to {known}; update Bounce Desk or use another --db"
+    )]
+    NewerSchema {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A query or write failed.
+    #[error("store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Stored raw mail could not be compressed or decompressed.
+    #[error("store: compressed mail is damaged ({0})")]
+    Compression(#[source] std::io::Error),
+    /// A stored value could not be read back.
+    #[error("store: a stored value is damaged: {0}")]
+    Damaged(String),
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`, bringing its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+                path: folder.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        // WAL lets the window read while a sync writes; NORMAL survives a killed process
+        // (a power cut may lose the last commit, never corrupt the file).
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
+            .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
+            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(5)))
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The default store file: `bouncedesk.sqlite` in the OS data folder for the app.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("org", "Bounce Desk", "bouncedesk")
+            .map(|dirs| dirs.data_dir().join("bouncedesk.sqlite"))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let known = MIGRATIONS.len() as i64;
+        let found: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > known {
+            return Err(StoreError::NewerSchema { found, known });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// A setting, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The policy thresholds in force: the stored settings, defaults for the rest.
+    pub fn thresholds(&self) -> Result<Thresholds> {
+        let mut thresholds = Thresholds::default();
+        if let Some(count) = self
+            .setting("policy.soft_bounces")?
+            .and_then(|v| v.parse().ok())
+        {
+            thresholds.soft_bounces = count;
+        }
+        if let Some(hours) = self
+            .setting("policy.soft_span_hours")?
+            .and_then(|v| v.parse().ok())
+        {
+            thresholds.soft_span_hours = hours;
+        }
+        Ok(thresholds)
+    }
+
+    /// Counts of stored messages and bounces, for summaries and tests.
+    pub fn counts(&self) -> Result<(i64, i64)> {
+        let messages = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?;
+        let bounces = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM bounces", [], |row| row.get(0))?;
+        Ok((messages, bounces))
+    }
+}
+
+/// The current time as Unix seconds.
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The lower-cased form under which an address is compared (local parts are case-sensitive in
+/// theory and never in practice; every newsletter tool folds them).
+pub fn recipient_key(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// The domain of an address, lower-cased ("" when there is none).
+pub fn domain_of(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map(|(_, domain)| domain.trim().trim_end_matches('.').to_lowercase())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_creates_and_reopens() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("sub").join("store.sqlite");
+        let store = Store::open(&path).expect("created");
+        store.set_setting("policy.soft_bounces", "4").expect("set");
+        drop(store);
+        let store = Store::open(&path).expect("reopened");
+        assert_eq!(store.thresholds().expect("read").soft_bounces, 4);
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .expect("mode");
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("store.sqlite");
+        drop(Store::open(&path).expect("created"));
+        let conn = Connection::open(&path).expect("raw open");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+        drop(conn);
+        let error = Store::open(&path).err().expect("refused");
+        assert!(error.to_string().contains("schema version 99"), "{error}");
+    }
+
+    #[test]
+    fn keys_and_domains() {
+        assert_eq!(recipient_key(" Ann@Example.COM "), "ann@example.com");
+        assert_eq!(domain_of("ann@Example.COM."), "example.com");
+        assert_eq!(domain_of("nobody"), "");
+    }
+}

@@ -1,0 +1,235 @@
+//! Keeps each recipient's policy state in step with its history, and records every change
+//! with its reason.
+
+use super::{Result, Store, StoreError, domain_of, now};
+use crate::classify::{Action, Class, Kind};
+use crate::policy::{self, Event, State, Thresholds};
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::BTreeSet;
+
+/// A recipient as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecipientRow {
+    /// The address (lower-cased).
+    pub recipient: String,
+    /// Its state.
+    pub state: State,
+    /// Why, in words.
+    pub reason: String,
+    /// Since when (Unix seconds).
+    pub since: i64,
+    /// Soft bounces in the current run.
+    pub soft_count: u32,
+}
+
+/// Recomputes the state of each recipient in `keys`; returns how many changed.
+pub(super) fn refresh(
+    tx: &Transaction<'_>,
+    keys: &BTreeSet<String>,
+    thresholds: &Thresholds,
+) -> Result<usize> {
+    let mut history_query = tx.prepare_cached(
+        "SELECT id, occurred_at, kind, action, class, reason, status
+         FROM bounces WHERE recipient_key = ?1",
+    )?;
+    let mut changes = 0;
+    for key in keys {
+        let history = history_query
+            .query_map([key], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, Option<String>>(6)?,
+                ))
+            })?
+            .map(|row| {
+                let (bounce_id, at, kind, action, class, reason, status) = row?;
+                let damaged = |what: &str, value: &str| {
+                    StoreError::Damaged(format!("bounce {bounce_id}: {what} `{value}`"))
+                };
+                Ok(Event {
+                    bounce_id,
+                    at,
+                    kind: Kind::from_name(&kind).ok_or_else(|| damaged("kind", &kind))?,
+                    action: Action::parse(&action).ok_or_else(|| damaged("action", &action))?,
+                    class: Class::from_name(&class).ok_or_else(|| damaged("class", &class))?,
+                    reason,
+                    status,
+                })
+            })
+            .collect::<Result<Vec<Event>>>()?;
+        let kept: Option<String> = tx
+            .query_row(
+                "SELECT note FROM kept_recipients WHERE recipient_key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let verdict = policy::evaluate(&history, kept.as_deref(), thresholds);
+        let before: Option<String> = tx
+            .query_row(
+                "SELECT state FROM recipients WHERE recipient_key = ?1",
+                [key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let last_failed = history
+            .iter()
+            .filter(|event| event.action == Action::Failed)
+            .map(|event| event.at)
+            .max();
+        tx.execute(
+            "INSERT INTO recipients (recipient_key, domain, state, reason, since, soft_count,
+                 cause_bounce_id, last_failed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (recipient_key) DO UPDATE SET state = excluded.state,
+                 reason = excluded.reason, since = excluded.since,
+                 soft_count = excluded.soft_count, cause_bounce_id = excluded.cause_bounce_id,
+                 last_failed_at = excluded.last_failed_at",
+            params![
+                key,
+                domain_of(key),
+                verdict.state.as_str(),
+                verdict.reason,
+                verdict.since,
+                verdict.soft_count,
+                verdict.cause,
+                last_failed,
+            ],
+        )?;
+        let from = before.as_deref().unwrap_or(State::Active.as_str());
+        if from != verdict.state.as_str() {
+            changes += 1;
+            tx.execute(
+                "INSERT INTO recipient_events (recipient_key, at, from_state, to_state, reason,
+                     bounce_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    key,
+                    now(),
+                    from,
+                    verdict.state.as_str(),
+                    verdict.reason,
+                    verdict.cause
+                ],
+            )?;
+        }
+    }
+    Ok(changes)
+}
+
+impl Store {
+    /// The policy state of one address, if it ever bounced.
+    pub fn recipient(&self, address: &str) -> Result<Option<RecipientRow>> {
+        let key = super::recipient_key(address);
+        let row = self
+            .conn
+            .query_row(
+                "SELECT recipient_key, state, reason, since, soft_count FROM recipients
+                 WHERE recipient_key = ?1",
+                [&key],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, i64>(3)?,
+                        row.get::<_, u32>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(recipient, state, reason, since, soft_count)| {
+            Ok(RecipientRow {
+                state: State::from_name(&state)
+                    .ok_or_else(|| StoreError::Damaged(format!("{recipient}: state `{state}`")))?,
+                recipient,
+                reason,
+                since,
+                soft_count,
+            })
+        })
+        .transpose()
+    }
+
+    /// Keeps an address whatever it bounces (or stops keeping it), and re-evaluates it.
+    pub fn keep(&mut self, address: &str, keep: bool, note: &str) -> Result<()> {
+        let key = super::recipient_key(address);
+        let thresholds = self.thresholds()?;
+        let tx = self.conn.transaction()?;
+        if keep {
+            tx.execute(
+                "INSERT INTO kept_recipients (recipient_key, note, kept_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (recipient_key) DO UPDATE SET note = excluded.note",
+                params![key, note, now()],
+            )?;
+        } else {
+            tx.execute(
+                "DELETE FROM kept_recipients WHERE recipient_key = ?1",
+                [&key],
+            )?;
+        }
+        refresh(&tx, &BTreeSet::from([key]), &thresholds)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Recomputes every recipient's state (after a change of thresholds).
+    pub fn refresh_all_recipients(&mut self) -> Result<usize> {
+        let thresholds = self.thresholds()?;
+        let tx = self.conn.transaction()?;
+        let keys: BTreeSet<String> = tx
+            .prepare("SELECT DISTINCT recipient_key FROM bounces")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let changed = refresh(&tx, &keys, &thresholds)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Every suppressed address with its reason, for exports.
+    pub fn suppressed(&self) -> Result<Vec<SuppressedRow>> {
+        let mut query = self.conn.prepare(
+            "SELECT r.recipient_key, r.reason, r.since, b.class, b.reason, b.status, b.reply_code
+             FROM recipients r LEFT JOIN bounces b ON b.id = r.cause_bounce_id
+             WHERE r.state = 'suppressed' ORDER BY r.recipient_key",
+        )?;
+        let rows = query
+            .query_map([], |row| {
+                Ok(SuppressedRow {
+                    recipient: row.get(0)?,
+                    why: row.get(1)?,
+                    since: row.get(2)?,
+                    class: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    reason: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    status: row.get(5)?,
+                    reply_code: row.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// A suppressed address and the bounce that suppressed it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SuppressedRow {
+    /// The address (lower-cased).
+    pub recipient: String,
+    /// The policy's reason, in words.
+    pub why: String,
+    /// Since when (Unix seconds).
+    pub since: i64,
+    /// Class of the deciding bounce.
+    pub class: String,
+    /// Reason of the deciding bounce.
+    pub reason: String,
+    /// Status code of the deciding bounce.
+    pub status: Option<String>,
+    /// Reply code of the deciding bounce.
+    pub reply_code: Option<i64>,
+}

@@ -1,0 +1,154 @@
+//! Re-classification: replays today's engine over every stored message, shows what would
+//! change, and applies it only when asked. Labels given by hand are re-applied, so they win.
+
+use super::ingest::{BounceContext, decompress, insert_bounce};
+use super::{Result, Store, recipient_key, recipients};
+use crate::classify::{Classifier, ENGINE_VERSION};
+use rusqlite::params;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Messages read per transaction.
+const BATCH: usize = 500;
+
+/// One recipient whose engine verdict changed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VerdictChange {
+    /// The stored message.
+    pub message_id: i64,
+    /// The recipient ("" when a result appeared or vanished without one).
+    pub recipient: String,
+    /// `class/reason` before ("-" when the result is new).
+    pub old: String,
+    /// `class/reason` now ("-" when the result is gone).
+    pub new: String,
+}
+
+/// What a re-classification found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReclassifySummary {
+    /// Messages read.
+    pub messages: usize,
+    /// Messages whose results changed.
+    pub changed_messages: usize,
+    /// Each changed recipient verdict.
+    pub changes: Vec<VerdictChange>,
+    /// `old → new` counts, for the summary line per reason.
+    pub by_transition: BTreeMap<String, usize>,
+    /// True when the changes were written.
+    pub applied: bool,
+}
+
+type Verdicts = BTreeMap<String, String>;
+
+impl Store {
+    /// Replays the engine over every stored message; writes the changes unless `dry_run`.
+    pub fn reclassify(
+        &mut self,
+        classifier: &Classifier,
+        dry_run: bool,
+    ) -> Result<ReclassifySummary> {
+        let thresholds = self.thresholds()?;
+        let ids: Vec<i64> = self
+            .conn
+            .prepare("SELECT id FROM messages ORDER BY id")?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut summary = ReclassifySummary {
+            applied: !dry_run,
+            ..ReclassifySummary::default()
+        };
+        for chunk in ids.chunks(BATCH) {
+            let tx = self.conn.transaction()?;
+            let mut touched = BTreeSet::new();
+            for &message_id in chunk {
+                summary.messages += 1;
+                let (sha256, raw_zstd, received_at): (Vec<u8>, Vec<u8>, i64) = tx.query_row(
+                    "SELECT m.sha256, r.data, m.received_at FROM messages m
+                     JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?1",
+                    [message_id],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )?;
+                let report = classifier.classify(&decompress(&raw_zstd)?);
+                let before: Verdicts = tx
+                    .prepare_cached(
+                        "SELECT recipient_key, engine_class || '/' || engine_reason
+                         FROM bounces WHERE message_id = ?1",
+                    )?
+                    .query_map([message_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let after: Verdicts = report
+                    .bounces
+                    .iter()
+                    .map(|b| {
+                        (
+                            recipient_key(&b.recipient),
+                            format!("{}/{}", b.class.as_str(), b.reason.as_str()),
+                        )
+                    })
+                    .collect();
+                if before == after && before.len() == report.bounces.len() {
+                    continue;
+                }
+                summary.changed_messages += 1;
+                record_changes(&mut summary, message_id, &before, &after);
+                if dry_run {
+                    continue;
+                }
+                touched.extend(before.keys().cloned());
+                touched.extend(after.keys().cloned());
+                tx.execute("DELETE FROM bounces WHERE message_id = ?1", [message_id])?;
+                let anomalies = serde_json::to_string(&report.anomalies)
+                    .map_err(|error| super::StoreError::Damaged(error.to_string()))?;
+                tx.execute(
+                    "UPDATE messages SET kind = ?1, anomalies = ?2, engine_version = ?3
+                     WHERE id = ?4",
+                    params![report.kind.as_str(), anomalies, ENGINE_VERSION, message_id],
+                )?;
+                let context = BounceContext {
+                    message_id,
+                    sha256: &sha256,
+                    received_at,
+                    kind: report.kind,
+                };
+                for (position, bounce) in report.bounces.iter().enumerate() {
+                    insert_bounce(&tx, &context, position, bounce)?;
+                }
+            }
+            recipients::refresh(&tx, &touched, &thresholds)?;
+            tx.commit()?;
+        }
+        Ok(summary)
+    }
+}
+
+fn record_changes(
+    summary: &mut ReclassifySummary,
+    message_id: i64,
+    before: &Verdicts,
+    after: &Verdicts,
+) {
+    let recipients: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for recipient in recipients {
+        let old = before
+            .get(recipient)
+            .cloned()
+            .unwrap_or_else(|| "-".to_string());
+        let new = after
+            .get(recipient)
+            .cloned()
+            .unwrap_or_else(|| "-".to_string());
+        if old == new {
+            continue;
+        }
+        *summary
+            .by_transition
+            .entry(format!("{old} → {new}"))
+            .or_default() += 1;
+        summary.changes.push(VerdictChange {
+            message_id,
+            recipient: recipient.clone(),
+            old,
+            new,
+        });
+    }
+}

@@ -1,0 +1,409 @@
+//! The aggregates the dashboard and `bouncedesk stats` show, read from the roll-up tables so
+//! that each answers in milliseconds over a million bounces.
+//!
+//! Periods are whole UTC days. The list's bounce rate is unique bounced members over members,
+//! against the 2 % line most senders are held to.
+
+use super::{Result, Store};
+use crate::families::group_of;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Bounce rate above which a list is in trouble with most mailbox providers.
+pub const BOUNCE_RATE_LINE: f64 = 0.02;
+
+/// Sender-side bounces in a period from one provider that raise an alert.
+pub const ALERT_THRESHOLD: i64 = 5;
+
+/// A span of whole days (`day` = Unix seconds / 86400), both ends included; `None` is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Period {
+    /// First day, or from the beginning.
+    pub from_day: Option<i64>,
+    /// Last day, or up to now.
+    pub to_day: Option<i64>,
+}
+
+impl Period {
+    /// Everything.
+    pub const ALL: Period = Period {
+        from_day: None,
+        to_day: None,
+    };
+
+    /// The last `days` days up to `today`.
+    pub fn last_days(today: i64, days: i64) -> Period {
+        Period {
+            from_day: Some(today - days + 1),
+            to_day: Some(today),
+        }
+    }
+
+    fn bounds(self) -> (i64, i64) {
+        (
+            self.from_day.unwrap_or(i64::MIN),
+            self.to_day.unwrap_or(i64::MAX),
+        )
+    }
+}
+
+/// Bounces of one class on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    /// The day.
+    pub day: i64,
+    /// The class.
+    pub class: String,
+    /// How many (delays excluded).
+    pub n: i64,
+}
+
+/// Bounces at one recipient domain (or provider family).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupCount {
+    /// Domain, or family name.
+    pub name: String,
+    /// All bounces.
+    pub bounces: i64,
+    /// Hard bounces.
+    pub hard: i64,
+    /// Sender-side bounces.
+    pub sender: i64,
+    /// List members at that domain or family (0 when no list is imported).
+    pub members: i64,
+    /// Bounces per member, when there are members.
+    pub rate: Option<f64>,
+}
+
+/// Bounces with one code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeCount {
+    /// Enhanced status code ("" when none).
+    pub status: String,
+    /// Reply code (0 when none).
+    pub reply_code: i64,
+    /// How many.
+    pub n: i64,
+}
+
+/// The list's health.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListRate {
+    /// Distinct addresses in the imported lists.
+    pub members: i64,
+    /// Members who bounced (any failure) in the period.
+    pub bounced: i64,
+    /// `bounced / members`.
+    pub rate: f64,
+    /// True when above [`BOUNCE_RATE_LINE`].
+    pub above_line: bool,
+}
+
+/// A provider rejecting the sender: something the operator must fix on their side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SenderAlert {
+    /// Provider family or domain.
+    pub provider: String,
+    /// Sender-side bounces in the period.
+    pub count: i64,
+    /// The most common status (or reason) among them.
+    pub top_code: String,
+    /// First day seen in the period.
+    pub since_day: i64,
+    /// In words, ready to show.
+    pub message: String,
+}
+
+/// Everything `bouncedesk stats --json` prints and the dashboard draws.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The period.
+    pub period: Period,
+    /// Messages stored (all time).
+    pub messages: i64,
+    /// Recipient results in the period (delays included).
+    pub bounces: i64,
+    /// Results per class in the period (delays excluded).
+    pub by_class: BTreeMap<String, i64>,
+    /// Results per reason.
+    pub by_reason: BTreeMap<String, i64>,
+    /// Per day and class.
+    pub per_day: Vec<DayCount>,
+    /// Top recipient domains.
+    pub top_domains: Vec<GroupCount>,
+    /// Per provider family (domains without a family under their own name).
+    pub by_family: Vec<GroupCount>,
+    /// Per enhanced status and reply code.
+    pub by_code: Vec<CodeCount>,
+    /// Delay notices (never counted as failures).
+    pub delayed: i64,
+    /// Addresses suppressed in the period.
+    pub suppressed_in_period: i64,
+    /// The list's bounce rate, when a list is imported.
+    pub list: Option<ListRate>,
+    /// Sender-side alerts.
+    pub sender_alerts: Vec<SenderAlert>,
+}
+
+impl Store {
+    /// The whole summary for `period`.
+    pub fn summary(&self, period: Period) -> Result<Summary> {
+        let (from, to) = period.bounds();
+        let messages = self.counts()?.0;
+        let mut by_class = BTreeMap::new();
+        let mut by_reason = BTreeMap::new();
+        let mut delayed = 0;
+        let mut bounces = 0;
+        for (class, reason, is_delay, n) in self.class_reason_counts(from, to)? {
+            bounces += n;
+            if is_delay {
+                delayed += n;
+                continue;
+            }
+            *by_class.entry(class).or_default() += n;
+            *by_reason.entry(reason).or_default() += n;
+        }
+        let domains = self.domain_counts(period)?;
+        let members = self.members_by_domain()?;
+        let top_domains = groups(&domains, &members, |domain| domain.to_string(), 20);
+        let by_family = groups(
+            &domains,
+            &members,
+            |domain| group_of(domain).to_string(),
+            20,
+        );
+        Ok(Summary {
+            period,
+            messages,
+            bounces,
+            by_class,
+            by_reason,
+            per_day: self.per_day(period)?,
+            top_domains,
+            by_family,
+            by_code: self.code_counts(period)?,
+            delayed,
+            suppressed_in_period: self.conn.query_row(
+                "SELECT COUNT(*) FROM recipients WHERE state = 'suppressed'
+                 AND since / 86400 BETWEEN ?1 AND ?2",
+                params![from, to],
+                |row| row.get(0),
+            )?,
+            list: self.list_rate(period)?,
+            sender_alerts: self.sender_alerts(period, &domains)?,
+        })
+    }
+
+    fn class_reason_counts(&self, from: i64, to: i64) -> Result<Vec<(String, String, bool, i64)>> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT class, reason, delayed, SUM(n) FROM agg_day WHERE day BETWEEN ?1 AND ?2
+             GROUP BY class, reason, delayed",
+        )?;
+        let rows = query
+            .query_map(params![from, to], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Failures per day and class (delays excluded), for the stacked chart.
+    pub fn per_day(&self, period: Period) -> Result<Vec<DayCount>> {
+        let (from, to) = period.bounds();
+        let mut query = self.conn.prepare_cached(
+            "SELECT day, class, SUM(n) FROM agg_day WHERE day BETWEEN ?1 AND ?2 AND delayed = 0
+             GROUP BY day, class HAVING SUM(n) > 0 ORDER BY day, class",
+        )?;
+        let rows = query
+            .query_map(params![from, to], |row| {
+                Ok(DayCount {
+                    day: row.get(0)?,
+                    class: row.get(1)?,
+                    n: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Results per (status, reply code) in the period, most frequent first.
+    pub fn code_counts(&self, period: Period) -> Result<Vec<CodeCount>> {
+        let (from, to) = period.bounds();
+        let mut query = self.conn.prepare_cached(
+            "SELECT status, reply_code, SUM(n) AS total FROM agg_code WHERE day BETWEEN ?1 AND ?2
+             GROUP BY status, reply_code HAVING total > 0 ORDER BY total DESC LIMIT 30",
+        )?;
+        let rows = query
+            .query_map(params![from, to], |row| {
+                Ok(CodeCount {
+                    status: row.get(0)?,
+                    reply_code: row.get(1)?,
+                    n: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// (domain, class) → count in the period; the all-time roll-up when the period is open.
+    fn domain_counts(&self, period: Period) -> Result<Vec<(String, String, i64)>> {
+        let rows = if period == Period::ALL {
+            self.conn
+                .prepare_cached("SELECT domain, class, n FROM agg_domain WHERE n > 0")?
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        } else {
+            let (from, to) = period.bounds();
+            self.conn
+                .prepare_cached(
+                    "SELECT domain, class, SUM(n) FROM agg_domain_day WHERE day BETWEEN ?1 AND ?2
+                     GROUP BY domain, class HAVING SUM(n) > 0",
+                )?
+                .query_map(params![from, to], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        Ok(rows)
+    }
+
+    fn members_by_domain(&self) -> Result<BTreeMap<String, i64>> {
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT domain, COUNT(DISTINCT recipient_key) FROM list_members GROUP BY domain",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The imported lists' bounce rate in the period.
+    pub fn list_rate(&self, period: Period) -> Result<Option<ListRate>> {
+        let (from, to) = period.bounds();
+        let members: i64 = self.conn.query_row(
+            "SELECT COUNT(DISTINCT recipient_key) FROM list_members",
+            [],
+            |row| row.get(0),
+        )?;
+        if members == 0 {
+            return Ok(None);
+        }
+        let from_second = from.saturating_mul(86_400);
+        let to_second = to.saturating_add(1).saturating_mul(86_400);
+        let bounced: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM recipients r
+             WHERE r.last_failed_at >= ?1 AND r.last_failed_at < ?2
+               AND EXISTS (SELECT 1 FROM list_members m WHERE m.recipient_key = r.recipient_key)",
+            params![from_second, to_second],
+            |row| row.get(0),
+        )?;
+        let rate = bounced as f64 / members as f64;
+        Ok(Some(ListRate {
+            members,
+            bounced,
+            rate,
+            above_line: rate > BOUNCE_RATE_LINE,
+        }))
+    }
+
+    fn sender_alerts(
+        &self,
+        period: Period,
+        domains: &[(String, String, i64)],
+    ) -> Result<Vec<SenderAlert>> {
+        let mut per_provider: BTreeMap<String, i64> = BTreeMap::new();
+        for (domain, class, n) in domains {
+            if class == "sender" {
+                *per_provider
+                    .entry(group_of(domain).to_string())
+                    .or_default() += n;
+            }
+        }
+        // Alerts are about what is happening now: the codes come from the period's last 30
+        // days at most, which also keeps the query small over years of history.
+        let (from, to) = period.bounds();
+        let last_day = to.min(super::now().div_euclid(86_400));
+        let from = from.max(last_day - 29);
+        let mut details = self.conn.prepare_cached(
+            "SELECT domain, COALESCE(status, reason), MIN(day), COUNT(*) FROM bounces
+             WHERE class = 'sender' AND day BETWEEN ?1 AND ?2 AND domain = ?3
+             GROUP BY 2 ORDER BY 4 DESC LIMIT 1",
+        )?;
+        let mut alerts = Vec::new();
+        for (provider, count) in per_provider {
+            if count < ALERT_THRESHOLD {
+                continue;
+            }
+            // The provider's biggest domain tells the code; enough to say what is wrong.
+            let biggest = domains
+                .iter()
+                .filter(|(domain, class, _)| class == "sender" && group_of(domain) == provider)
+                .max_by_key(|(_, _, n)| *n)
+                .map(|(domain, _, _)| domain.clone())
+                .unwrap_or_default();
+            let (top_code, since_day) = details
+                .query_row(params![from, to, biggest], |row| {
+                    Ok((row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                })
+                .optional()?
+                .unwrap_or_else(|| ("sender-side refusals".to_string(), from));
+            let message = format!(
+                "{provider}: {count} × {top_code} refused by the provider since {} — check your sending IP, SPF/DKIM/DMARC and content",
+                crate::policy::date(since_day.saturating_mul(86_400))
+            );
+            alerts.push(SenderAlert {
+                provider,
+                count,
+                top_code,
+                since_day,
+                message,
+            });
+        }
+        alerts.sort_by(|a, b| b.count.cmp(&a.count));
+        Ok(alerts)
+    }
+}
+
+/// Folds (domain, class, n) rows into groups named by `name_of`, biggest first.
+fn groups(
+    domains: &[(String, String, i64)],
+    members: &BTreeMap<String, i64>,
+    name_of: impl Fn(&str) -> String,
+    limit: usize,
+) -> Vec<GroupCount> {
+    let mut by_name: BTreeMap<String, GroupCount> = BTreeMap::new();
+    for (domain, class, n) in domains {
+        let name = name_of(domain);
+        let group = by_name.entry(name.clone()).or_insert_with(|| GroupCount {
+            name,
+            bounces: 0,
+            hard: 0,
+            sender: 0,
+            members: 0,
+            rate: None,
+        });
+        group.bounces += n;
+        match class.as_str() {
+            "hard" => group.hard += n,
+            "sender" => group.sender += n,
+            _ => {}
+        }
+    }
+    for (domain, count) in members {
+        if let Some(group) = by_name.get_mut(&name_of(domain)) {
+            group.members += count;
+        }
+    }
+    let mut groups: Vec<GroupCount> = by_name
+        .into_values()
+        .map(|mut group| {
+            group.rate = (group.members > 0).then(|| group.bounces as f64 / group.members as f64);
+            group
+        })
+        .collect();
+    groups.sort_by(|a, b| b.bounces.cmp(&a.bounces).then_with(|| a.name.cmp(&b.name)));
+    groups.truncate(limit);
+    groups
+}
