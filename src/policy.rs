@@ -114,7 +114,9 @@ pub fn evaluate(history: &[Event], kept_by_hand: Option<&str>, thresholds: &Thre
     };
     let mut soft_run: Vec<&Event> = Vec::new();
     for event in events {
-        if event.kind == Kind::Delivered || event.action.is_success() {
+        // A delivery report proves the address works. (Complaints and auto-replies also
+        // follow a delivered mail, but they are verdicts of their own.)
+        if event.kind == Kind::Delivered {
             soft_run.clear();
             verdict = Verdict {
                 state: State::Active,
@@ -310,6 +312,15 @@ mod tests {
                 vec![failed(1, 0, AutoReply)],
                 None,
                 State::Active,
+            ),
+            (
+                "a complaint (whose mail was delivered) suppresses",
+                vec![Event {
+                    kind: Kind::Feedback,
+                    ..event(1, 0, Complaint, Action::Delivered)
+                }],
+                None,
+                State::Suppressed,
             ),
             (
                 "kept by hand beats a hard bounce",

@@ -11,7 +11,7 @@ use super::model::{Action, Original};
 use super::notice::{self, NoticeRecipient};
 use super::original::VerpPattern;
 use super::parts::Parts;
-use super::text::{collapse_whitespace, prefix};
+use super::text::{addresses_in, collapse_whitespace, prefix};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -278,6 +278,34 @@ fn notice_says_bounce(notice: &str) -> bool {
 /// addresses: the failed addresses the header lists, else the `NAME@domain` forms the notice
 /// itself spells out, else the reporting server's domain.
 fn qualify(address: &str, envelope: &Envelope, notice: &str) -> Vec<String> {
+    if let Some(domain) = address.strip_prefix('@') {
+        // Only the domain is named (`Final-Recipient: rfc822; @example.org`): the notice
+        // usually spells the whole address out, at that domain or (a relay's domain) as
+        // the only address it names.
+        let at_domain = format!("@{}", domain.to_ascii_lowercase());
+        let mut named: Vec<&str> = addresses_in(notice)
+            .into_iter()
+            .map(|(_, found)| found)
+            .filter(|found| {
+                !envelope
+                    .to
+                    .iter()
+                    .any(|own| own.eq_ignore_ascii_case(found))
+                    && !envelope.from.eq_ignore_ascii_case(found)
+            })
+            .collect();
+        named.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        let at_that_domain = named
+            .iter()
+            .find(|found| found.to_ascii_lowercase().ends_with(&at_domain));
+        let only_one = (named.len() == 1).then(|| named.first()).flatten();
+        return vec![
+            at_that_domain
+                .or(only_one)
+                .map_or(address, |found| found)
+                .to_string(),
+        ];
+    }
     if address.contains('@') && !address.contains(['/', '|']) {
         return vec![address.to_string()];
     }

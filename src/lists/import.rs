@@ -330,7 +330,7 @@ mod tests {
 
     #[test]
     fn a_list_without_addresses_says_what_to_do() {
-        let error = read_list(b"name,city\nAnn,Oslo\n").err().expect("refused");
+        let error = read_list(b"name,city\nAnn,Oslo\n").expect_err("refused");
         assert!(error.to_string().contains("e-mail column"), "{error}");
         assert!(matches!(read_list(b""), Err(ListError::Empty)));
     }

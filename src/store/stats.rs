@@ -361,7 +361,7 @@ impl Store {
                 message,
             });
         }
-        alerts.sort_by(|a, b| b.count.cmp(&a.count));
+        alerts.sort_by_key(|alert| std::cmp::Reverse(alert.count));
         Ok(alerts)
     }
 }

@@ -1,67 +1,12 @@
-//! The `bouncedesk` command line: parses arguments and dispatches to the library.
-//!
-//! It holds no logic of its own beyond printing, so scripts, cron jobs and tests drive exactly
-//! the code the window uses.
+//! `bouncedesk classify`: verdicts for message files, printed as JSON lines or a table.
 
+use super::Format;
 use crate::classify::{Bounce, Classifier, Report};
 use crate::mailfiles;
-use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Command-line arguments of `bouncedesk`.
-#[derive(Debug, Parser)]
-#[command(
-    name = "bouncedesk",
-    version,
-    about = "Classify a newsletter's bounces and clean its list, on your own machine."
-)]
-pub struct Cli {
-    /// What to do; without one, the window opens (once the GUI lands) or help is shown.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Classify messages (files, folders, maildirs, mbox files) and print one verdict per
-    /// failed recipient.
-    Classify {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Files or folders to read; folders are walked recursively.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-    },
-}
-
-/// How `classify` prints its verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// One JSON object per line (per failed recipient, or one per non-bounce file).
-    Jsonl,
-    /// Aligned columns for people.
-    Table,
-}
-
-/// Runs the parsed command line and returns the process exit status.
-pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {
-        Some(Command::Classify { format, paths }) => classify(format, &paths),
-        None => {
-            eprintln!(
-                "The Bounce Desk window is not built yet. Try:\n  \
-                 bouncedesk classify --format table assets/samples\n\
-                 or `bouncedesk --help` for every command."
-            );
-            ExitCode::SUCCESS
-        }
-    }
-}
 
 /// One line of `classify --format jsonl`: the contract fields of `DESIGN.md` first, then the
 /// rest of what the engine knows.
@@ -81,7 +26,8 @@ struct JsonLine<'a> {
     anomalies: &'a [String],
 }
 
-fn classify(format: Format, paths: &[PathBuf]) -> ExitCode {
+/// Classifies every message under `paths` and prints the verdicts.
+pub fn run(format: Format, paths: &[PathBuf]) -> ExitCode {
     let classifier = Classifier::default();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

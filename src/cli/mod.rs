@@ -1,0 +1,127 @@
+//! The `bouncedesk` command line: parses arguments and dispatches to the library.
+//!
+//! It holds no logic of its own beyond printing, so scripts, cron jobs and tests drive exactly
+//! the code the window uses. Every subcommand that touches the store takes `--db`.
+
+/// Prints a line on stdout. A closed pipe (`bouncedesk stats | head`) quietly ends the
+/// output instead of aborting the program.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+mod classify;
+mod store;
+
+use crate::lists::ExportFormat;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Command-line arguments of `bouncedesk`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bouncedesk",
+    version,
+    about = "Classify a newsletter's bounces and clean its list, on your own machine."
+)]
+pub struct Cli {
+    /// The store file (default: bouncedesk.sqlite in the OS data folder).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// What to do; without one, the window opens (once the GUI lands) or help is shown.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `bouncedesk` can do headless.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify messages (files, folders, maildirs, mbox files) and print one verdict per
+    /// failed recipient; nothing is stored.
+    Classify {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Files or folders to read; folders are walked recursively.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Classify messages and keep them in the store (files, folders, maildirs, mbox files).
+    Ingest {
+        /// Files or folders to read; folders are walked recursively.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Replay today's engine over all stored mail and show what changes (old → new).
+    Reclassify {
+        /// Only show the changes; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Import a subscriber list (CSV from Mailchimp, listmonk, Sendy, Mautic or any tool).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Name to keep it under (default: the file name); importing a name again replaces it.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write the cleaned list or the suppression list for a newsletter tool.
+    Export {
+        /// What to write.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Which imported list to clean (default: the last imported); `cleaned` only.
+        #[arg(long)]
+        list: Option<String>,
+    },
+    /// Show bounce statistics.
+    Stats {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Only the last N days (default: everything).
+        #[arg(long, value_name = "N")]
+        days: Option<i64>,
+    },
+}
+
+/// How `classify` prints its verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON object per line (per failed recipient, or one per non-bounce file).
+    Jsonl,
+    /// Aligned columns for people.
+    Table,
+}
+
+/// Runs the parsed command line and returns the process exit status.
+pub fn run(cli: Cli) -> ExitCode {
+    let db = cli.db;
+    match cli.command {
+        Some(Command::Classify { format, paths }) => classify::run(format, &paths),
+        Some(Command::Ingest { paths }) => store::ingest(db, &paths),
+        Some(Command::Reclassify { dry_run }) => store::reclassify(db, dry_run),
+        Some(Command::Import { file, name }) => store::import(db, &file, name),
+        Some(Command::Export {
+            format,
+            output,
+            list,
+        }) => store::export(db, format, &output, list.as_deref()),
+        Some(Command::Stats { json, days }) => store::stats(db, json, days),
+        None => {
+            eprintln!(
+                "The Bounce Desk window is not built yet. Try:\n  \
+                 bouncedesk classify --format table assets/samples\n\
+                 or `bouncedesk --help` for every command."
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
