@@ -16,6 +16,19 @@ pub struct StoredList {
     pub list: ImportedList,
 }
 
+/// Recomputes what depends on who is on a list: members per domain, and which bounced
+/// recipients are members. Runs at import, so that the dashboard's rates cost nothing.
+fn refresh_membership(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "DELETE FROM member_domains;
+         INSERT INTO member_domains (domain, members)
+             SELECT domain, COUNT(DISTINCT recipient_key) FROM list_members GROUP BY domain;
+         UPDATE recipients SET listed = EXISTS
+             (SELECT 1 FROM list_members m WHERE m.recipient_key = recipients.recipient_key);",
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Saves an imported list under `name` (replacing a list of the same name); returns its id.
     pub fn save_list(&mut self, name: &str, source_path: &str, list: &ImportedList) -> Result<i64> {
@@ -56,6 +69,7 @@ impl Store {
                 ])?;
             }
         }
+        refresh_membership(&tx)?;
         tx.commit()?;
         Ok(list_id)
     }

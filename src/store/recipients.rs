@@ -84,8 +84,9 @@ pub(super) fn refresh(
             .max();
         tx.execute(
             "INSERT INTO recipients (recipient_key, domain, state, reason, since, soft_count,
-                 cause_bounce_id, last_failed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 cause_bounce_id, last_failed_at, listed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                 EXISTS (SELECT 1 FROM list_members WHERE recipient_key = ?1))
              ON CONFLICT (recipient_key) DO UPDATE SET state = excluded.state,
                  reason = excluded.reason, since = excluded.since,
                  soft_count = excluded.soft_count, cause_bounce_id = excluded.cause_bounce_id,

@@ -186,8 +186,8 @@ impl Store {
             delayed,
             suppressed_in_period: self.conn.query_row(
                 "SELECT COUNT(*) FROM recipients WHERE state = 'suppressed'
-                 AND since / 86400 BETWEEN ?1 AND ?2",
-                params![from, to],
+                 AND since >= ?1 AND since < ?2",
+                params![start_second(from), end_second(to)],
                 |row| row.get(0),
             )?,
             list: self.list_rate(period)?,
@@ -271,9 +271,7 @@ impl Store {
     fn members_by_domain(&self) -> Result<BTreeMap<String, i64>> {
         let rows = self
             .conn
-            .prepare_cached(
-                "SELECT domain, COUNT(DISTINCT recipient_key) FROM list_members GROUP BY domain",
-            )?
+            .prepare_cached("SELECT domain, members FROM member_domains")?
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
@@ -283,20 +281,17 @@ impl Store {
     pub fn list_rate(&self, period: Period) -> Result<Option<ListRate>> {
         let (from, to) = period.bounds();
         let members: i64 = self.conn.query_row(
-            "SELECT COUNT(DISTINCT recipient_key) FROM list_members",
+            "SELECT COALESCE(SUM(members), 0) FROM member_domains",
             [],
             |row| row.get(0),
         )?;
         if members == 0 {
             return Ok(None);
         }
-        let from_second = from.saturating_mul(86_400);
-        let to_second = to.saturating_add(1).saturating_mul(86_400);
         let bounced: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM recipients r
-             WHERE r.last_failed_at >= ?1 AND r.last_failed_at < ?2
-               AND EXISTS (SELECT 1 FROM list_members m WHERE m.recipient_key = r.recipient_key)",
-            params![from_second, to_second],
+            "SELECT COUNT(*) FROM recipients
+             WHERE listed = 1 AND last_failed_at >= ?1 AND last_failed_at < ?2",
+            params![start_second(from), end_second(to)],
             |row| row.get(0),
         )?;
         let rate = bounced as f64 / members as f64;
@@ -364,6 +359,16 @@ impl Store {
         alerts.sort_by_key(|alert| std::cmp::Reverse(alert.count));
         Ok(alerts)
     }
+}
+
+/// The first second of day `day` (saturating for open periods).
+fn start_second(day: i64) -> i64 {
+    day.saturating_mul(86_400)
+}
+
+/// The first second after day `day` (saturating for open periods).
+fn end_second(day: i64) -> i64 {
+    day.saturating_add(1).saturating_mul(86_400)
 }
 
 /// Folds (domain, class, n) rows into groups named by `name_of`, biggest first.

@@ -67,6 +67,7 @@ CREATE TABLE bounces (
 CREATE INDEX bounces_by_recipient ON bounces(recipient_key, occurred_at);
 CREATE INDEX bounces_by_day ON bounces(day, class);
 CREATE INDEX bounces_to_review ON bounces(occurred_at) WHERE class = 'unknown';
+CREATE INDEX bounces_by_class_domain ON bounces(class, domain, day);
 
 -- Roll-ups for the dashboard, kept in step with `bounces` by the triggers below, so that a
 -- chart over a million bounces reads a few thousand rows. NULL codes are stored as ''/0.
@@ -175,11 +176,12 @@ CREATE TABLE recipients (
     since           INTEGER NOT NULL,
     soft_count      INTEGER NOT NULL,
     cause_bounce_id INTEGER,
-    last_failed_at  INTEGER
+    last_failed_at  INTEGER,
+    listed          INTEGER NOT NULL DEFAULT 0   -- on an imported list (for the bounce rate)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX recipients_by_state ON recipients(state, since);
 CREATE INDEX recipients_by_domain ON recipients(domain, state);
-CREATE INDEX recipients_by_last_failure ON recipients(last_failed_at);
+CREATE INDEX recipients_listed_by_last_failure ON recipients(listed, last_failed_at);
 
 -- Every change of a recipient's state, with its reason.
 CREATE TABLE recipient_events (
@@ -216,7 +218,12 @@ CREATE TABLE list_members (
     PRIMARY KEY (list_id, row_number)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX list_members_by_recipient ON list_members(recipient_key);
-CREATE INDEX list_members_by_domain ON list_members(domain);
+
+-- Distinct list members per domain, rebuilt at each import: the denominator of bounce rates.
+CREATE TABLE member_domains (
+    domain  TEXT    PRIMARY KEY,
+    members INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
 
 -- Settings (policy thresholds and the like) as text.
 CREATE TABLE settings (
