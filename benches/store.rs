@@ -26,7 +26,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -36,7 +39,14 @@ impl Lcg {
 
 fn member(i: u64) -> String {
     // A skewed spread of domains: a few big providers, a long tail of small ones.
-    let domains = ["gmail.com", "outlook.com", "yahoo.com", "hotmail.co.uk", "icloud.com", "gmx.de"];
+    let domains = [
+        "gmail.com",
+        "outlook.com",
+        "yahoo.com",
+        "hotmail.co.uk",
+        "icloud.com",
+        "gmx.de",
+    ];
     let domain = match i % 10 {
         0..=5 => domains[(i % 6) as usize].to_string(),
         _ => format!("company{}.example", i % 2_000),
@@ -48,9 +58,17 @@ fn message(id: usize, rng: &mut Lcg) -> String {
     let recipient = member(rng.below(MEMBERS as u64));
     let at = T0 - DAYS * 24 * HOUR + rng.below((DAYS * 24) as u64) as i64 * HOUR;
     let (action, status, diagnostic) = match rng.below(20) {
-        0..=6 => ("failed", "5.1.1", "550 5.1.1 user unknown (in reply to RCPT TO command)"),
+        0..=6 => (
+            "failed",
+            "5.1.1",
+            "550 5.1.1 user unknown (in reply to RCPT TO command)",
+        ),
         7..=12 => ("failed", "4.2.2", "452 4.2.2 Mailbox full"),
-        13..=16 => ("failed", "5.7.1", "554 5.7.1 Client host [192.0.2.9] blocked using zen.spamhaus.org"),
+        13..=16 => (
+            "failed",
+            "5.7.1",
+            "554 5.7.1 Client host [192.0.2.9] blocked using zen.spamhaus.org",
+        ),
         17 => ("delayed", "4.4.1", "421 4.4.1 Connection timed out"),
         _ => ("failed", "5.0.0", "550 it did not work"),
     };
@@ -80,14 +98,19 @@ fn big_store() -> Store {
     let mut store = Store::open(&path).expect("store");
     let (messages, _) = store.counts().expect("counts");
     if messages as usize >= total {
-        eprintln!("store bench: reusing {} ({messages} messages)", path.display());
+        eprintln!(
+            "store bench: reusing {} ({messages} messages)",
+            path.display()
+        );
         return store;
     }
     let csv: String = std::iter::once("email,name\n".to_string())
         .chain((0..MEMBERS as u64).map(|i| format!("{},Member {i}\n", member(i))))
         .collect();
     let list = read_list(csv.as_bytes()).expect("members");
-    store.save_list("members", "synthetic", &list).expect("list");
+    store
+        .save_list("members", "synthetic", &list)
+        .expect("list");
     let classifier = Classifier::default();
     let started = Instant::now();
     let mut done = messages as usize;

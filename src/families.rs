@@ -43,6 +43,20 @@ fn entries() -> &'static [Entry] {
     &ENTRIES
 }
 
+/// True for what follows a provider's name under a country or generic top-level domain:
+/// `com`, `fr`, `co.uk`, `com.br` — not `evil.example.com`.
+fn is_public_suffix_like(rest: &str) -> bool {
+    let labels: Vec<&str> = rest.split('.').collect();
+    let country = |label: &str| label.len() == 2 && label.chars().all(|c| c.is_ascii_lowercase());
+    match labels.as_slice() {
+        [tld] => country(tld) || matches!(*tld, "com" | "net" | "org" | "info" | "biz"),
+        [second, tld] => {
+            country(tld) && matches!(*second, "co" | "com" | "net" | "org" | "ne" | "or")
+        }
+        _ => false,
+    }
+}
+
 /// The provider family of a (lower-case) domain, if the table knows it.
 pub fn family_of(domain: &str) -> Option<&'static str> {
     entries()
@@ -52,7 +66,7 @@ pub fn family_of(domain: &str) -> Option<&'static str> {
                 domain
                     .strip_prefix(entry.domain)
                     .and_then(|rest| rest.strip_prefix('.'))
-                    .is_some_and(|tld| !tld.is_empty() && tld.split('.').count() <= 2)
+                    .is_some_and(is_public_suffix_like)
             } else {
                 domain == entry.domain
             }
@@ -78,6 +92,8 @@ mod tests {
         assert_eq!(family_of("yahoo.co.jp"), Some("Yahoo Japan"));
         assert_eq!(family_of("yahoo.fr"), Some("Yahoo"));
         assert_eq!(family_of("hotmail.evil.example.com"), None);
+        assert_eq!(family_of("hotmail.evil.com"), None);
+        assert_eq!(family_of("yahoo.com.br"), Some("Yahoo"));
         assert_eq!(family_of("example.org"), None);
         assert_eq!(group_of("example.org"), "example.org");
         assert!(entries().len() > 60);

@@ -4,6 +4,7 @@
 //! Data flows one way: mail files or IMAP → [`classify`] → [`store`] → [`policy`] → GUI and
 //! [`lists`] export. Each module owns one step and knows nothing of the steps after it.
 
+pub mod address;
 pub mod classify;
 pub mod cli;
 pub mod families;

@@ -18,6 +18,9 @@ pub struct Thresholds {
     /// Hours the soft bounces must span at least (default 72), so that one bad day of a
     /// provider does not remove anyone.
     pub soft_span_hours: u32,
+    /// Days without a soft bounce after which a run starts over (default 30): a full mailbox
+    /// in January and another in June are not "in a row".
+    pub soft_reset_days: u32,
 }
 
 impl Default for Thresholds {
@@ -25,8 +28,20 @@ impl Default for Thresholds {
         Thresholds {
             soft_bounces: 3,
             soft_span_hours: 72,
+            soft_reset_days: 30,
         }
     }
+}
+
+/// A "keep" given by hand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keep {
+    /// The operator's note.
+    pub note: String,
+    /// When it was given: history before it no longer counts.
+    pub kept_at: i64,
+    /// True when the operator released the keep: the policy applies again, to what came after.
+    pub released: bool,
 }
 
 /// One stored result for the recipient, as the policy needs it.
@@ -100,10 +115,13 @@ pub struct Verdict {
     pub cause: Option<i64>,
 }
 
-/// Computes the state from the recipient's history (any order) and whether the operator
-/// keeps the address by hand.
-pub fn evaluate(history: &[Event], kept_by_hand: Option<&str>, thresholds: &Thresholds) -> Verdict {
-    let mut events: Vec<&Event> = history.iter().collect();
+/// Computes the state from the recipient's history (any order) and the operator's "keep".
+pub fn evaluate(history: &[Event], keep: Option<&Keep>, thresholds: &Thresholds) -> Verdict {
+    let reset_at = keep.map_or(i64::MIN, |keep| keep.kept_at);
+    let mut events: Vec<&Event> = history
+        .iter()
+        .filter(|event| event.at >= reset_at)
+        .collect();
     events.sort_by_key(|event| (event.at, event.bounce_id));
     let mut verdict = Verdict {
         state: State::Active,
@@ -116,7 +134,7 @@ pub fn evaluate(history: &[Event], kept_by_hand: Option<&str>, thresholds: &Thre
     for event in events {
         // A delivery report proves the address works. (Complaints and auto-replies also
         // follow a delivered mail, but they are verdicts of their own.)
-        if event.kind == Kind::Delivered {
+        if event.action == Action::Delivered && event.class == Class::NotBounce {
             soft_run.clear();
             verdict = Verdict {
                 state: State::Active,
@@ -138,9 +156,16 @@ pub fn evaluate(history: &[Event], kept_by_hand: Option<&str>, thresholds: &Thre
                 verdict = suppressed(event, "complaint (marked as spam)".to_string());
             }
             Class::Soft => {
+                let reset_gap = i64::from(thresholds.soft_reset_days).saturating_mul(86_400);
+                if soft_run
+                    .last()
+                    .is_some_and(|last| event.at.saturating_sub(last.at) > reset_gap)
+                {
+                    soft_run.clear();
+                }
                 soft_run.push(event);
                 let first = soft_run.first().map_or(event.at, |first| first.at);
-                let span_hours = (event.at - first) / 3600;
+                let span_hours = event.at.saturating_sub(first) / 3600;
                 let count = soft_run.len() as u32;
                 verdict = if count >= thresholds.soft_bounces
                     && span_hours >= i64::from(thresholds.soft_span_hours)
@@ -171,17 +196,22 @@ pub fn evaluate(history: &[Event], kept_by_hand: Option<&str>, thresholds: &Thre
             Class::Sender | Class::AutoReply | Class::NotBounce | Class::Unknown => {}
         }
     }
-    if let Some(note) = kept_by_hand {
-        let note = if note.is_empty() {
-            String::new()
-        } else {
-            format!(": {note}")
-        };
-        verdict.reason = format!(
-            "kept by hand{note} (policy alone would say: {})",
-            verdict.reason
-        );
-        verdict.state = State::Kept;
+    match keep {
+        Some(keep) if !keep.released => {
+            let note = if keep.note.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", keep.note)
+            };
+            verdict.reason = format!(
+                "kept by hand{note} on {} (since then: {})",
+                date(keep.kept_at),
+                verdict.reason
+            );
+            verdict.state = State::Kept;
+            verdict.since = keep.kept_at;
+        }
+        _ => {}
     }
     verdict
 }
@@ -244,7 +274,16 @@ mod tests {
     #[test]
     fn the_policy_table() {
         use Class::*;
-        let cases: Vec<(&str, Vec<Event>, Option<&str>, State)> = vec![
+        let kept = Keep {
+            note: "the CEO".to_string(),
+            kept_at: T0 + 5 * HOUR,
+            released: false,
+        };
+        let released = Keep {
+            released: true,
+            ..kept.clone()
+        };
+        let cases: Vec<(&str, Vec<Event>, Option<&Keep>, State)> = vec![
             ("no history", vec![], None, State::Active),
             (
                 "one hard bounce suppresses",
@@ -323,10 +362,37 @@ mod tests {
                 State::Suppressed,
             ),
             (
-                "kept by hand beats a hard bounce",
-                vec![failed(1, 0, Hard)],
-                Some("the CEO"),
+                "kept by hand beats a hard bounce, before or after the keep",
+                vec![failed(1, 0, Hard), failed(2, 10, Hard)],
+                Some(&kept),
                 State::Kept,
+            ),
+            (
+                "a released keep has reset the history before it",
+                vec![failed(1, 0, Hard), failed(2, 10, Soft)],
+                Some(&released),
+                State::SoftBouncing,
+            ),
+            (
+                "soft bounces months apart are not in a row",
+                vec![
+                    failed(1, 0, Soft),
+                    failed(2, 24 * 60, Soft),
+                    failed(3, 24 * 120, Soft),
+                ],
+                None,
+                State::SoftBouncing,
+            ),
+            (
+                "a delivered recipient in a mixed report resets",
+                vec![
+                    failed(1, 0, Soft),
+                    failed(2, 40, Soft),
+                    event(3, 50, NotBounce, Action::Delivered),
+                    failed(4, 80, Soft),
+                ],
+                None,
+                State::SoftBouncing,
             ),
             (
                 "a delivery after a hard bounce makes the address active again",
@@ -357,6 +423,7 @@ mod tests {
         let strict = Thresholds {
             soft_bounces: 2,
             soft_span_hours: 8,
+            soft_reset_days: 30,
         };
         assert_eq!(evaluate(&history, None, &strict).state, State::Suppressed);
         assert_eq!(

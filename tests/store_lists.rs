@@ -101,6 +101,13 @@ fn import_ingest_export_reimport_removes_exactly_the_suppressed() {
     bouncedesk(&fresh, &["import", &mc_clean.to_string_lossy()]);
     bouncedesk(&fresh, &["import", &lm_clean.to_string_lossy()]);
 
+    let fresh_stats: serde_json::Value =
+        serde_json::from_str(&bouncedesk(&fresh, &["stats", "--json"])).expect("json");
+    assert_eq!(
+        fresh_stats["list"]["members"], 6,
+        "9 members less the 3 suppressed"
+    );
+
     let suppressed = ["ann@example.com", "carla@example.net", "farid@example.com"];
     for (original, cleaned) in [(read(&mc), read(&mc_clean)), (read(&lm), read(&lm_clean))] {
         assert_eq!(cleaned.header, original.header, "columns kept");

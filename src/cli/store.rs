@@ -10,13 +10,10 @@ use crate::store::stats::Period;
 use crate::store::{IngestSummary, Prepared, Source, Store, now};
 use std::collections::HashSet;
 use std::fmt::Display;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Messages per transaction: big enough to amortise the commit, small enough that a killed
-/// ingest loses little work.
-const BATCH: usize = 500;
+use crate::store::BATCH;
 
 fn fail(error: impl Display) -> ExitCode {
     eprintln!("bouncedesk: {error}");
@@ -189,7 +186,9 @@ pub fn export(
         None
     };
     // Written beside the target and renamed, so a failed export never leaves half a file.
-    let partial = output.with_extension("partial");
+    let mut partial_name = output.as_os_str().to_owned();
+    partial_name.push(".partial");
+    let partial = PathBuf::from(partial_name);
     let written = std::fs::File::create(&partial).and_then(|file| {
         let mut out = std::io::BufWriter::new(file);
         let count = match &stored {
@@ -200,7 +199,9 @@ pub fn export(
             }
             None => lists::write_suppression(format, &suppressed, &mut out)?,
         };
-        out.flush()?;
+        let file = out.into_inner().map_err(|error| error.into_error())?;
+        file.sync_all()?;
+        drop(file);
         std::fs::rename(&partial, output)?;
         Ok(count)
     });

@@ -3,8 +3,7 @@
 //! tool's format. Every cell but the address goes through [`super::inert`], so that a list
 //! opened in a spreadsheet runs nothing.
 
-use super::ImportedList;
-use super::inert;
+use super::{ImportedList, TextEncoding, inert, inert_address};
 use crate::policy::date;
 use crate::store::SuppressedRow;
 use std::collections::HashSet;
@@ -28,26 +27,19 @@ pub enum ExportFormat {
     Suppression,
 }
 
-/// Writes the cleaned list: `list` without the addresses in `suppressed`. Returns the number
-/// of rows written.
+/// Writes the cleaned list: `list` without the addresses in `suppressed`, in the file's own
+/// delimiter, encoding, byte-order mark and `sep=` line. Returns the number of rows written.
 pub fn write_cleaned(
     list: &ImportedList,
     suppressed: &HashSet<String>,
-    out: impl Write,
+    mut out: impl Write,
 ) -> io::Result<usize> {
-    let mut out = out;
-    if list.had_bom {
-        out.write_all(b"\xEF\xBB\xBF")?;
-    }
     let mut writer = csv::WriterBuilder::new()
         .delimiter(list.delimiter)
         .flexible(true)
-        .from_writer(out);
+        .from_writer(Vec::new());
     if !list.header.is_empty() {
-        let header: Vec<_> = list.header.iter().map(|cell| inert(cell)).collect();
-        writer
-            .write_record(header.iter().map(|cell| cell.as_bytes()))
-            .map_err(io::Error::other)?;
+        write_row(&mut writer, &list.header, None)?;
     }
     let mut written = 0;
     for row in list
@@ -55,26 +47,53 @@ pub fn write_cleaned(
         .iter()
         .filter(|row| !suppressed.contains(&row.email))
     {
-        let cells: Vec<_> = row
-            .cells
-            .iter()
-            .enumerate()
-            .map(|(column, cell)| {
-                if column == list.email_column {
-                    // A valid address cannot form a formula, and a quote would change it.
-                    std::borrow::Cow::Borrowed(cell.as_str())
-                } else {
-                    inert(cell)
-                }
-            })
-            .collect();
-        writer
-            .write_record(cells.iter().map(|cell| cell.as_bytes()))
-            .map_err(io::Error::other)?;
+        write_row(&mut writer, &row.cells, Some(list.email_column))?;
         written += 1;
     }
-    writer.flush()?;
+    let csv = writer
+        .into_inner()
+        .map_err(|error| io::Error::other(error.to_string()))?;
+    let mut text = String::from_utf8(csv).map_err(io::Error::other)?;
+    if list.sep_line {
+        text.insert_str(0, &format!("sep={}\n", char::from(list.delimiter)));
+    }
+    match list.encoding {
+        TextEncoding::Utf8 => {
+            if list.had_bom {
+                out.write_all(b"\xEF\xBB\xBF")?;
+            }
+            out.write_all(text.as_bytes())?;
+        }
+        TextEncoding::Windows1252 => {
+            let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+            out.write_all(&bytes)?;
+        }
+    }
+    out.flush()?;
     Ok(written)
+}
+
+/// Writes one record with every cell made inert; the address column (if any) only when it
+/// could be read as a formula, since a quote would change the address.
+fn write_row<W: Write>(
+    writer: &mut csv::Writer<W>,
+    cells: &[String],
+    address_column: Option<usize>,
+) -> io::Result<()> {
+    let cells: Vec<_> = cells
+        .iter()
+        .enumerate()
+        .map(|(column, cell)| {
+            if Some(column) == address_column {
+                inert_address(cell)
+            } else {
+                inert(cell)
+            }
+        })
+        .collect();
+    writer
+        .write_record(cells.iter().map(|cell| cell.as_bytes()))
+        .map_err(io::Error::other)
 }
 
 /// Writes the suppression list in `format` (any format but `Cleaned`). Returns the number of
@@ -128,7 +147,14 @@ pub fn write_suppression(
                         "date": day,
                     }
                 });
-                vec![row.recipient.clone(), String::new(), attributes.to_string()]
+                // listmonk skips rows without a name: the local part stands in.
+                let name = row
+                    .recipient
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                vec![row.recipient.clone(), name, attributes.to_string()]
             }
             ExportFormat::Mailchimp => vec![
                 row.recipient.clone(),
@@ -155,20 +181,7 @@ pub fn write_suppression(
             ],
             ExportFormat::Sendy | ExportFormat::Cleaned => vec![row.recipient.clone()],
         };
-        let inert_cells: Vec<_> = cells
-            .iter()
-            .enumerate()
-            .map(|(column, cell)| {
-                if column == 0 {
-                    std::borrow::Cow::Borrowed(cell.as_str())
-                } else {
-                    inert(cell)
-                }
-            })
-            .collect();
-        writer
-            .write_record(inert_cells.iter().map(|cell| cell.as_bytes()))
-            .map_err(io::Error::other)?;
+        write_row(&mut writer, &cells, Some(0))?;
     }
     writer.flush()?;
     Ok(rows.len())

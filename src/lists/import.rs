@@ -2,7 +2,7 @@
 //! or none, which column holds the address; invalid and duplicate rows reported, the rest kept
 //! cell for cell so the cleaned list can be written back in the same shape.
 
-use super::{is_valid_address, normalize_address};
+use crate::address::{is_valid, normalize};
 use std::collections::HashSet;
 
 /// The newsletter tool a list came from, recognised by its columns.
@@ -22,6 +22,19 @@ pub enum Tool {
 }
 
 impl Tool {
+    /// Reads a stored word.
+    pub fn from_name(name: &str) -> Option<Tool> {
+        [
+            Tool::Mailchimp,
+            Tool::Listmonk,
+            Tool::Sendy,
+            Tool::Mautic,
+            Tool::Generic,
+        ]
+        .into_iter()
+        .find(|tool| tool.as_str() == name)
+    }
+
     /// The word stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,16 +60,49 @@ pub struct ImportedList {
     pub delimiter: u8,
     /// True when the file began with a UTF-8 byte-order mark (kept on export).
     pub had_bom: bool,
+    /// True when the file began with Excel's `sep=X` line (kept on export).
+    pub sep_line: bool,
+    /// The file's text encoding: UTF-8, or Windows-1252 for older Latin-1 exports (kept on
+    /// export, so names with accents survive the round trip).
+    pub encoding: TextEncoding,
     /// The rows kept, in file order.
     pub rows: Vec<ListRow>,
     /// The rows not kept, and why.
     pub problems: Vec<RowProblem>,
 }
 
+/// The text encodings lists come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 (with or without a byte-order mark).
+    Utf8,
+    /// Windows-1252 (Latin-1 with the usual extras), what older Excel versions write.
+    Windows1252,
+}
+
+impl TextEncoding {
+    /// The word stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Windows1252 => "windows-1252",
+        }
+    }
+
+    /// Reads a stored word.
+    pub fn from_name(name: &str) -> Option<TextEncoding> {
+        match name {
+            "utf-8" => Some(TextEncoding::Utf8),
+            "windows-1252" => Some(TextEncoding::Windows1252),
+            _ => None,
+        }
+    }
+}
+
 /// One subscriber row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListRow {
-    /// 1-based line-of-data number in the file (the header is row 0).
+    /// The line in the file where the row starts (1-based), as a spreadsheet shows it.
     pub row_number: usize,
     /// The address, normalised.
     pub email: String,
@@ -77,7 +123,7 @@ pub enum RowProblemKind {
 /// A row that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowProblem {
-    /// 1-based data row number.
+    /// The line in the file where the row starts (1-based).
     pub row_number: usize,
     /// What is wrong.
     pub kind: RowProblemKind,
@@ -104,34 +150,58 @@ pub enum ListError {
     /// The file is empty.
     #[error("the file holds no rows")]
     Empty,
+    /// UTF-16 text ("Unicode text" in Excel).
+    #[error(
+        "the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" and import that"
+    )]
+    Utf16,
 }
 
 /// Reads a subscriber list from the bytes of a CSV file.
 pub fn read_list(bytes: &[u8]) -> Result<ImportedList, ListError> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(ListError::Utf16);
+    }
     let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    let body = if had_bom { &bytes[3..] } else { bytes };
-    let delimiter = sniff_delimiter(body);
-    let records = read_records(body, delimiter)?;
+    let raw = if had_bom { &bytes[3..] } else { bytes };
+    let (text, encoding) = match std::str::from_utf8(raw) {
+        Ok(text) => (std::borrow::Cow::Borrowed(text), TextEncoding::Utf8),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(raw);
+            (text, TextEncoding::Windows1252)
+        }
+    };
+    // Excel writes "sep=;" as a first line to name the delimiter.
+    let first_line = text.lines().next().unwrap_or("").trim();
+    let (body, declared) = match first_line.strip_prefix("sep=") {
+        Some(sep) if sep.len() == 1 => (
+            text.split_once('\n').map_or("", |(_, rest)| rest),
+            sep.bytes().next(),
+        ),
+        _ => (text.as_ref(), None),
+    };
+    let delimiter = declared.unwrap_or_else(|| sniff_delimiter(body.as_bytes()));
+    let records = read_records(body.as_bytes(), delimiter)?;
+    let line_offset = usize::from(declared.is_some());
     let Some(first) = records.first() else {
         return Err(ListError::Empty);
     };
-    let headerless = first
-        .iter()
-        .any(|cell| is_valid_address(&normalize_address(cell)));
+    let headerless = first.1.iter().any(|cell| is_valid(&normalize(cell)));
     let (header, data) = if headerless {
         (Vec::new(), &records[..])
     } else {
-        (first.clone(), &records[1..])
+        (first.1.clone(), &records[1..])
     };
-    let email_column = email_column(&header, data).ok_or(ListError::NoEmailColumn)?;
+    let cells_only: Vec<Vec<String>> = data.iter().map(|(_, cells)| cells.clone()).collect();
+    let email_column = email_column(&header, &cells_only).ok_or(ListError::NoEmailColumn)?;
     let mut seen = HashSet::new();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
-    for (index, cells) in data.iter().enumerate() {
-        let row_number = index + 1;
+    for (line, cells) in data {
+        let row_number = *line as usize + line_offset;
         let value = cells.get(email_column).cloned().unwrap_or_default();
-        let email = normalize_address(&value);
-        let problem = if !is_valid_address(&email) {
+        let email = normalize(&value);
+        let problem = if !is_valid(&email) {
             Some(RowProblemKind::Invalid)
         } else if !seen.insert(email.clone()) {
             Some(RowProblemKind::Duplicate)
@@ -157,12 +227,15 @@ pub fn read_list(bytes: &[u8]) -> Result<ImportedList, ListError> {
         email_column,
         delimiter,
         had_bom,
+        sep_line: declared.is_some(),
+        encoding,
         rows,
         problems,
     })
 }
 
-fn read_records(body: &[u8], delimiter: u8) -> Result<Vec<Vec<String>>, ListError> {
+/// Every non-blank record with the file line it starts on.
+fn read_records(body: &[u8], delimiter: u8) -> Result<Vec<(u64, Vec<String>)>, ListError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -180,13 +253,15 @@ fn read_records(body: &[u8], delimiter: u8) -> Result<Vec<Vec<String>>, ListErro
         {
             continue;
         }
-        // Lists exported by older tools are sometimes Latin-1: keep every byte readable.
-        records.push(
+        let line = record.position().map_or(0, |position| position.line());
+        // The text was decoded to UTF-8 above, so every cell is valid UTF-8.
+        records.push((
+            line,
             record
                 .iter()
                 .map(|cell| String::from_utf8_lossy(cell).into_owned())
                 .collect(),
-        );
+        ));
     }
     Ok(records)
 }
@@ -248,7 +323,7 @@ fn email_column(header: &[String], data: &[Vec<String>]) -> Option<usize> {
                     .iter()
                     .filter(|row| {
                         row.get(column)
-                            .is_some_and(|cell| is_valid_address(&normalize_address(cell)))
+                            .is_some_and(|cell| is_valid(&normalize(cell)))
                     })
                     .count();
                 (column, hits)
@@ -299,7 +374,7 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            vec![(2, RowProblemKind::Invalid), (3, RowProblemKind::Duplicate)]
+            vec![(3, RowProblemKind::Invalid), (4, RowProblemKind::Duplicate)]
         );
     }
 
@@ -326,6 +401,19 @@ mod tests {
         .expect("listmonk");
         assert_eq!(listmonk.tool, Tool::Listmonk);
         assert_eq!(listmonk.rows[0].cells[2], "{\"city\": \"Oslo\"}");
+    }
+
+    #[test]
+    fn excel_habits_latin1_sep_line_and_utf16() {
+        let latin1 = b"sep=;\nName;Email\nJos\xe9;jose@example.es\n";
+        let list = read_list(latin1).expect("a list");
+        assert!(list.sep_line);
+        assert_eq!(list.delimiter, b';');
+        assert_eq!(list.encoding, TextEncoding::Windows1252);
+        assert_eq!(list.header, vec!["Name", "Email"]);
+        assert_eq!(list.rows[0].cells[0], "Jos\u{e9}");
+        assert_eq!(list.rows[0].row_number, 3, "row numbers are file lines");
+        assert!(matches!(read_list(b"\xFF\xFEe\0"), Err(ListError::Utf16)));
     }
 
     #[test]

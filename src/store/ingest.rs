@@ -56,7 +56,7 @@ impl Prepared {
             source,
             sha256: content_hash(raw),
             size: raw.len(),
-            received_at: report.date.unwrap_or_else(now),
+            received_at: plausible_time(report.date),
             raw_zstd: compress(raw)?,
             report,
         })
@@ -93,6 +93,13 @@ impl Store {
         let mut summary = IngestSummary::default();
         let mut touched = BTreeSet::new();
         for prepared in batch {
+            // An IMAP position already stored is never stored again, whatever its bytes.
+            if matches!(prepared.source, Source::Imap { .. })
+                && source_exists(&tx, &prepared.source)?
+            {
+                summary.already_stored += 1;
+                continue;
+            }
             match insert_message(&tx, prepared)? {
                 Some(message_id) => {
                     summary.new_messages += 1;
@@ -125,19 +132,32 @@ impl Store {
         Ok(summary)
     }
 
-    /// True when the store already holds a message seen at this IMAP position.
+    /// True when the store already holds a message seen at this position (the sync asks
+    /// before downloading a message again).
     pub fn has_source(&self, source: &Source) -> Result<bool> {
-        let (account, folder, uidvalidity, uid) = source_key(source);
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 FROM message_sources
-                 WHERE account = ?1 AND folder = ?2 AND uidvalidity = ?3 AND uid = ?4",
-                params![account, folder, uidvalidity, uid],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
+        source_exists(&self.conn, source)
+    }
+}
+
+fn source_exists(conn: &rusqlite::Connection, source: &Source) -> Result<bool> {
+    let (account, folder, uidvalidity, uid) = source_key(source);
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM message_sources
+             WHERE account = ?1 AND folder = ?2 AND uidvalidity = ?3 AND uid = ?4",
+            params![account, folder, uidvalidity, uid],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// The `why` of a verdict given by hand.
+pub(super) fn labelled_why(note: &str) -> String {
+    if note.is_empty() {
+        "labelled by hand".to_string()
+    } else {
+        format!("labelled by hand: {note}")
     }
 }
 
@@ -196,19 +216,21 @@ pub(super) fn insert_bounce(
     bounce: &Bounce,
 ) -> Result<()> {
     let key = recipient_key(&bounce.recipient);
-    let label: Option<(String, String)> = tx
+    let label: Option<(String, String, String)> = tx
         .query_row(
-            "SELECT class, reason FROM manual_labels WHERE sha256 = ?1 AND recipient_key = ?2",
+            "SELECT class, reason, note FROM manual_labels WHERE sha256 = ?1 AND recipient_key = ?2",
             params![context.sha256, key],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
-    let (class, reason) = label.unwrap_or_else(|| {
-        (
+    let (class, reason, why) = match label {
+        Some((class, reason, note)) => (class, reason, labelled_why(&note)),
+        None => (
             bounce.class.as_str().to_string(),
             bounce.reason.as_str().to_string(),
-        )
-    });
+            bounce.why.clone(),
+        ),
+    };
     let at = context.received_at;
     tx.execute(
         "INSERT INTO bounces (message_id, position, occurred_at, day, recipient, recipient_key,
@@ -239,7 +261,7 @@ pub(super) fn insert_bounce(
             bounce.reporting_mta,
             bounce.last_attempt,
             bounce.feedback_type,
-            bounce.why,
+            why,
         ],
     )?;
     Ok(())
@@ -264,12 +286,25 @@ fn source_key(source: &Source) -> (&str, &str, i64, i64) {
 
 fn record_source(tx: &Transaction<'_>, message_id: i64, source: &Source) -> Result<()> {
     let (account, folder, uidvalidity, uid) = source_key(source);
+    // A position holds one message: a rewritten mbox (`path#3` now another message) points
+    // the position at the new one.
     tx.execute(
-        "INSERT OR IGNORE INTO message_sources (message_id, account, folder, uidvalidity, uid, seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO message_sources (message_id, account, folder, uidvalidity, uid, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (account, folder, uidvalidity, uid)
+         DO UPDATE SET message_id = excluded.message_id, seen_at = excluded.seen_at",
         params![message_id, account, folder, uidvalidity, uid, now()],
     )?;
     Ok(())
+}
+
+/// The report's own date if it is plausible (not in the future, not before e-mail was common),
+/// else now: a wrong clock on a remote server must not skew charts or the soft-bounce policy.
+fn plausible_time(date: Option<i64>) -> i64 {
+    const YEAR_2000: i64 = 946_684_800;
+    let now = now();
+    date.filter(|at| (YEAR_2000..=now + 86_400).contains(at))
+        .unwrap_or(now)
 }
 
 /// SHA-256 of `raw` with every CRLF read as LF.

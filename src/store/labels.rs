@@ -2,6 +2,7 @@
 //! re-classification (it is keyed by the message's content and the recipient) and moves the
 //! recipient's policy state at once.
 
+use super::ingest::labelled_why;
 use super::{Result, Store, StoreError, now, recipient_key, recipients};
 use crate::classify::{Class, Reason};
 use rusqlite::{OptionalExtension, params};
@@ -27,9 +28,7 @@ impl Store {
             )
             .optional()?;
         let Some((sha256, recipient)) = found else {
-            return Err(StoreError::Damaged(format!(
-                "no bounce with id {bounce_id}"
-            )));
+            return Err(StoreError::NotFound(format!("bounce {bounce_id}")));
         };
         let key = recipient_key(&recipient);
         tx.execute(
@@ -40,17 +39,13 @@ impl Store {
             params![sha256, key, class.as_str(), reason.as_str(), note, now()],
         )?;
         tx.execute(
-            "UPDATE bounces SET class = ?1, reason = ?2, why = 'labelled by hand' || ?3
+            "UPDATE bounces SET class = ?1, reason = ?2, why = ?3
              WHERE message_id = (SELECT message_id FROM bounces WHERE id = ?4)
                AND recipient_key = ?5",
             params![
                 class.as_str(),
                 reason.as_str(),
-                if note.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {note}")
-                },
+                labelled_why(note),
                 bounce_id,
                 key
             ],

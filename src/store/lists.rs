@@ -2,7 +2,7 @@
 //! export and for bounce rates per domain.
 
 use super::{Result, Store, StoreError, domain_of, now};
-use crate::lists::{ImportedList, ListRow, Tool};
+use crate::lists::{ImportedList, ListRow, TextEncoding, Tool};
 use rusqlite::{OptionalExtension, params};
 
 /// A list as stored: its name and id beside what was imported.
@@ -38,8 +38,8 @@ impl Store {
         tx.execute("DELETE FROM lists WHERE name = ?1", [name])?;
         tx.execute(
             "INSERT INTO lists (name, source_path, tool, imported_at, header, email_column,
-                 delimiter, had_bom)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 delimiter, had_bom, sep_line, encoding)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 name,
                 source_path,
@@ -49,6 +49,8 @@ impl Store {
                 list.email_column as i64,
                 i64::from(list.delimiter),
                 list.had_bom,
+                list.sep_line,
+                list.encoding.as_str(),
             ],
         )?;
         let list_id = tx.last_insert_rowid();
@@ -79,7 +81,8 @@ impl Store {
         let found = self
             .conn
             .query_row(
-                "SELECT id, name, tool, header, email_column, delimiter, had_bom FROM lists
+                "SELECT id, name, tool, header, email_column, delimiter, had_bom, sep_line, encoding
+                 FROM lists
                  WHERE ?1 IS NULL OR name = ?1 ORDER BY imported_at DESC, id DESC LIMIT 1",
                 [name],
                 |row| {
@@ -91,11 +94,15 @@ impl Store {
                         row.get::<_, i64>(4)?,
                         row.get::<_, i64>(5)?,
                         row.get::<_, bool>(6)?,
+                        row.get::<_, bool>(7)?,
+                        row.get::<_, String>(8)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((id, name, tool, header, email_column, delimiter, had_bom)) = found else {
+        let Some((id, name, tool, header, email_column, delimiter, had_bom, sep_line, encoding)) =
+            found
+        else {
             return Ok(None);
         };
         let damaged = |what: &str| StoreError::Damaged(format!("list {name}: {what}"));
@@ -121,25 +128,19 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let tool = [
-            Tool::Mailchimp,
-            Tool::Listmonk,
-            Tool::Sendy,
-            Tool::Mautic,
-            Tool::Generic,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == tool)
-        .unwrap_or(Tool::Generic);
+        let tool = Tool::from_name(&tool).unwrap_or(Tool::Generic);
         Ok(Some(StoredList {
             id,
             name: name.clone(),
             list: ImportedList {
                 tool,
                 header,
-                email_column: email_column as usize,
+                email_column: usize::try_from(email_column)
+                    .map_err(|_| damaged("e-mail column"))?,
                 delimiter: u8::try_from(delimiter).map_err(|_| damaged("delimiter"))?,
                 had_bom,
+                sep_line,
+                encoding: TextEncoding::from_name(&encoding).ok_or_else(|| damaged("encoding"))?,
                 rows,
                 problems: Vec::new(),
             },

@@ -22,6 +22,10 @@ use crate::policy::Thresholds;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
+/// Messages per transaction: big enough to amortise the commit, small enough that a killed
+/// ingest or sync loses little work.
+pub const BATCH: usize = 500;
+
 /// The schema, one SQL file per version; a file's position is its version number.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
 
@@ -67,6 +71,9 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("store: a stored value is damaged: {0}")]
     Damaged(String),
+    /// The thing asked for is not in the store.
+    #[error("{0} is not in the store")]
+    NotFound(String),
 }
 
 /// Shorthand for store results.
@@ -119,7 +126,9 @@ impl Store {
         if found > known {
             return Err(StoreError::NewerSchema { found, known });
         }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let found = usize::try_from(found)
+            .map_err(|_| StoreError::Damaged(format!("schema version {found}")))?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", index as i64 + 1)?;
@@ -163,6 +172,12 @@ impl Store {
         {
             thresholds.soft_span_hours = hours;
         }
+        if let Some(days) = self
+            .setting("policy.soft_reset_days")?
+            .and_then(|v| v.parse().ok())
+        {
+            thresholds.soft_reset_days = days;
+        }
         Ok(thresholds)
     }
 
@@ -183,19 +198,12 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-/// The lower-cased form under which an address is compared (local parts are case-sensitive in
-/// theory and never in practice; every newsletter tool folds them).
+/// The key under which an address is compared: the one normal form of [`crate::address`].
 pub fn recipient_key(address: &str) -> String {
-    address.trim().to_lowercase()
+    crate::address::normalize(address)
 }
 
-/// The domain of an address, lower-cased ("" when there is none).
-pub fn domain_of(address: &str) -> String {
-    address
-        .rsplit_once('@')
-        .map(|(_, domain)| domain.trim().trim_end_matches('.').to_lowercase())
-        .unwrap_or_default()
-}
+pub use crate::address::domain_of;
 
 #[cfg(test)]
 mod tests {
@@ -230,9 +238,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_and_domains() {
-        assert_eq!(recipient_key(" Ann@Example.COM "), "ann@example.com");
-        assert_eq!(domain_of("ann@Example.COM."), "example.com");
-        assert_eq!(domain_of("nobody"), "");
+    fn keys() {
+        assert_eq!(recipient_key(" <Ann@Example.COM> "), "ann@example.com");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{Result, Store, StoreError, domain_of, now};
 use crate::classify::{Action, Class, Kind};
-use crate::policy::{self, Event, State, Thresholds};
+use crate::policy::{self, Event, Keep, State, Thresholds};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
 
@@ -62,19 +62,26 @@ pub(super) fn refresh(
                 })
             })
             .collect::<Result<Vec<Event>>>()?;
-        let kept: Option<String> = tx
+        let keep: Option<Keep> = tx
             .query_row(
-                "SELECT note FROM kept_recipients WHERE recipient_key = ?1",
+                "SELECT note, kept_at, released_at IS NOT NULL FROM kept_recipients
+                 WHERE recipient_key = ?1",
                 [key],
-                |row| row.get(0),
+                |row| {
+                    Ok(Keep {
+                        note: row.get(0)?,
+                        kept_at: row.get(1)?,
+                        released: row.get(2)?,
+                    })
+                },
             )
             .optional()?;
-        let verdict = policy::evaluate(&history, kept.as_deref(), thresholds);
-        let before: Option<String> = tx
+        let verdict = policy::evaluate(&history, keep.as_ref(), thresholds);
+        let before: Option<(String, Option<i64>)> = tx
             .query_row(
-                "SELECT state FROM recipients WHERE recipient_key = ?1",
+                "SELECT state, cause_bounce_id FROM recipients WHERE recipient_key = ?1",
                 [key],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
         let last_failed = history
@@ -102,8 +109,12 @@ pub(super) fn refresh(
                 last_failed,
             ],
         )?;
-        let from = before.as_deref().unwrap_or(State::Active.as_str());
-        if from != verdict.state.as_str() {
+        let (from, cause_before) =
+            before.unwrap_or_else(|| (State::Active.as_str().to_string(), None));
+        // A change of state, or of the bounce a suppression rests on (a label turned a soft
+        // verdict into a hard one), is recorded with its reason.
+        let new_cause = verdict.state == State::Suppressed && cause_before != verdict.cause;
+        if from != verdict.state.as_str() || new_cause {
             changes += 1;
             tx.execute(
                 "INSERT INTO recipient_events (recipient_key, at, from_state, to_state, reason,
@@ -157,21 +168,24 @@ impl Store {
         .transpose()
     }
 
-    /// Keeps an address whatever it bounces (or stops keeping it), and re-evaluates it.
+    /// Keeps an address whatever it bounces, from now on (its history so far no longer
+    /// counts); or, with `keep` false, releases it to the policy again. Re-evaluates it.
     pub fn keep(&mut self, address: &str, keep: bool, note: &str) -> Result<()> {
         let key = super::recipient_key(address);
         let thresholds = self.thresholds()?;
         let tx = self.conn.transaction()?;
         if keep {
             tx.execute(
-                "INSERT INTO kept_recipients (recipient_key, note, kept_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (recipient_key) DO UPDATE SET note = excluded.note",
+                "INSERT INTO kept_recipients (recipient_key, note, kept_at, released_at)
+                 VALUES (?1, ?2, ?3, NULL)
+                 ON CONFLICT (recipient_key) DO UPDATE SET note = excluded.note,
+                     kept_at = excluded.kept_at, released_at = NULL",
                 params![key, note, now()],
             )?;
         } else {
             tx.execute(
-                "DELETE FROM kept_recipients WHERE recipient_key = ?1",
-                [&key],
+                "UPDATE kept_recipients SET released_at = ?2 WHERE recipient_key = ?1",
+                params![key, now()],
             )?;
         }
         refresh(&tx, &BTreeSet::from([key]), &thresholds)?;
@@ -179,15 +193,26 @@ impl Store {
         Ok(())
     }
 
-    /// Recomputes every recipient's state (after a change of thresholds).
-    pub fn refresh_all_recipients(&mut self) -> Result<usize> {
-        let thresholds = self.thresholds()?;
+    /// Stores new policy thresholds and re-evaluates every recipient under them, in one
+    /// transaction; returns how many states changed.
+    pub fn set_thresholds(&mut self, thresholds: &Thresholds) -> Result<usize> {
         let tx = self.conn.transaction()?;
+        for (key, value) in [
+            ("policy.soft_bounces", thresholds.soft_bounces),
+            ("policy.soft_span_hours", thresholds.soft_span_hours),
+            ("policy.soft_reset_days", thresholds.soft_reset_days),
+        ] {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value.to_string()],
+            )?;
+        }
         let keys: BTreeSet<String> = tx
             .prepare("SELECT DISTINCT recipient_key FROM bounces")?
             .query_map([], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let changed = refresh(&tx, &keys, &thresholds)?;
+        let changed = refresh(&tx, &keys, thresholds)?;
         tx.commit()?;
         Ok(changed)
     }

@@ -7,8 +7,7 @@ use crate::classify::{Classifier, ENGINE_VERSION};
 use rusqlite::params;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Messages read per transaction.
-const BATCH: usize = 500;
+use super::BATCH;
 
 /// One recipient whose engine verdict changed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -38,7 +37,26 @@ pub struct ReclassifySummary {
     pub applied: bool,
 }
 
+/// recipient → `class/reason`, for the old → new lines.
 type Verdicts = BTreeMap<String, String>;
+
+/// A stored result as reclassify compares it: recipient, kind, action, status, reply code,
+/// engine class, engine reason.
+type Stored = (String, String, String, String, i64, String, String);
+
+fn verdicts(results: &[Stored]) -> Verdicts {
+    results
+        .iter()
+        .map(|(recipient, _, action, _, _, class, reason)| {
+            let detail = if action == "failed" {
+                String::new()
+            } else {
+                format!(" ({action})")
+            };
+            (recipient.clone(), format!("{class}/{reason}{detail}"))
+        })
+        .collect()
+}
 
 impl Store {
     /// Replays the engine over every stored message; writes the changes unless `dry_run`.
@@ -69,26 +87,45 @@ impl Store {
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )?;
                 let report = classifier.classify(&decompress(&raw_zstd)?);
-                let before: Verdicts = tx
+                // Everything the store keeps of a result, in order: any difference is a change.
+                let stored: Vec<Stored> = tx
                     .prepare_cached(
-                        "SELECT recipient_key, engine_class || '/' || engine_reason
-                         FROM bounces WHERE message_id = ?1",
+                        "SELECT recipient_key, kind, action, COALESCE(status, ''),
+                             COALESCE(reply_code, 0), engine_class, engine_reason
+                         FROM bounces WHERE message_id = ?1 ORDER BY position",
                     )?
-                    .query_map([message_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .query_map([message_id], |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                            row.get(5)?,
+                            row.get(6)?,
+                        ))
+                    })?
                     .collect::<rusqlite::Result<_>>()?;
-                let after: Verdicts = report
+                let fresh: Vec<Stored> = report
                     .bounces
                     .iter()
                     .map(|b| {
                         (
                             recipient_key(&b.recipient),
-                            format!("{}/{}", b.class.as_str(), b.reason.as_str()),
+                            report.kind.as_str().to_string(),
+                            b.action.as_str().to_string(),
+                            b.status.clone().unwrap_or_default(),
+                            i64::from(b.reply_code.unwrap_or(0)),
+                            b.class.as_str().to_string(),
+                            b.reason.as_str().to_string(),
                         )
                     })
                     .collect();
-                if before == after && before.len() == report.bounces.len() {
+                if stored == fresh {
                     continue;
                 }
+                let before = verdicts(&stored);
+                let after = verdicts(&fresh);
                 summary.changed_messages += 1;
                 record_changes(&mut summary, message_id, &before, &after);
                 if dry_run {
@@ -100,9 +137,18 @@ impl Store {
                 let anomalies = serde_json::to_string(&report.anomalies)
                     .map_err(|error| super::StoreError::Damaged(error.to_string()))?;
                 tx.execute(
-                    "UPDATE messages SET kind = ?1, anomalies = ?2, engine_version = ?3
-                     WHERE id = ?4",
-                    params![report.kind.as_str(), anomalies, ENGINE_VERSION, message_id],
+                    "UPDATE messages SET kind = ?1, anomalies = ?2, engine_version = ?3,
+                         orig_message_id = ?4, orig_list_id = ?5, orig_subject = ?6
+                     WHERE id = ?7",
+                    params![
+                        report.kind.as_str(),
+                        anomalies,
+                        ENGINE_VERSION,
+                        report.original.message_id,
+                        report.original.list_id,
+                        report.original.subject,
+                        message_id
+                    ],
                 )?;
                 let context = BounceContext {
                     message_id,

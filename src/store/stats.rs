@@ -72,8 +72,22 @@ pub struct GroupCount {
     pub sender: i64,
     /// List members at that domain or family (0 when no list is imported).
     pub members: i64,
-    /// Bounces per member, when there are members.
+    /// List members there who bounced in the period.
+    pub bounced_members: i64,
+    /// `bounced_members / members`, when there are members: the share of the list at that
+    /// provider that bounces, comparable with the 2 % line.
     pub rate: Option<f64>,
+}
+
+/// Failures (delays excluded) in one week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekCount {
+    /// First day (a Monday) of the week.
+    pub monday: i64,
+    /// The class.
+    pub class: String,
+    /// How many.
+    pub n: i64,
 }
 
 /// Bounces with one code.
@@ -130,6 +144,8 @@ pub struct Summary {
     pub by_reason: BTreeMap<String, i64>,
     /// Per day and class.
     pub per_day: Vec<DayCount>,
+    /// Per week (Monday to Sunday) and class.
+    pub per_week: Vec<WeekCount>,
     /// Top recipient domains.
     pub top_domains: Vec<GroupCount>,
     /// Per provider family (domains without a family under their own name).
@@ -166,10 +182,18 @@ impl Store {
         }
         let domains = self.domain_counts(period)?;
         let members = self.members_by_domain()?;
-        let top_domains = groups(&domains, &members, |domain| domain.to_string(), 20);
+        let bounced = self.bounced_members_by_domain(period)?;
+        let top_domains = groups(
+            &domains,
+            &members,
+            &bounced,
+            |domain| domain.to_string(),
+            20,
+        );
         let by_family = groups(
             &domains,
             &members,
+            &bounced,
             |domain| group_of(domain).to_string(),
             20,
         );
@@ -180,6 +204,7 @@ impl Store {
             by_class,
             by_reason,
             per_day: self.per_day(period)?,
+            per_week: self.per_week(period)?,
             top_domains,
             by_family,
             by_code: self.code_counts(period)?,
@@ -191,7 +216,7 @@ impl Store {
                 |row| row.get(0),
             )?,
             list: self.list_rate(period)?,
-            sender_alerts: self.sender_alerts(period, &domains)?,
+            sender_alerts: self.sender_alerts(period)?,
         })
     }
 
@@ -222,6 +247,44 @@ impl Store {
                     class: row.get(1)?,
                     n: row.get(2)?,
                 })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Failures per week (Monday-based) and class.
+    pub fn per_week(&self, period: Period) -> Result<Vec<WeekCount>> {
+        let (from, to) = period.bounds();
+        // Day 0 (1970-01-01) was a Thursday: (day + 3) / 7 numbers weeks from Monday.
+        let mut query = self.conn.prepare_cached(
+            "SELECT (day + 3) / 7 * 7 - 3, class, SUM(n) FROM agg_day
+             WHERE day BETWEEN ?1 AND ?2 AND delayed = 0
+             GROUP BY 1, class HAVING SUM(n) > 0 ORDER BY 1, class",
+        )?;
+        let rows = query
+            .query_map(params![from, to], |row| {
+                Ok(WeekCount {
+                    monday: row.get(0)?,
+                    class: row.get(1)?,
+                    n: row.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// List members who bounced in the period, per domain.
+    fn bounced_members_by_domain(&self, period: Period) -> Result<BTreeMap<String, i64>> {
+        let (from, to) = period.bounds();
+        let rows = self
+            .conn
+            .prepare_cached(
+                "SELECT domain, COUNT(*) FROM recipients
+                 WHERE listed = 1 AND last_failed_at >= ?1 AND last_failed_at < ?2
+                 GROUP BY domain",
+            )?
+            .query_map(params![start_second(from), end_second(to)], |row| {
+                Ok((row.get(0)?, row.get(1)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
@@ -288,12 +351,25 @@ impl Store {
         if members == 0 {
             return Ok(None);
         }
-        let bounced: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM recipients
-             WHERE listed = 1 AND last_failed_at >= ?1 AND last_failed_at < ?2",
-            params![start_second(from), end_second(to)],
-            |row| row.get(0),
-        )?;
+        // `last_failed_at` answers "bounced since" for periods up to today; a period that
+        // ended earlier is counted from the bounces themselves.
+        let today = super::now().div_euclid(86_400);
+        let bounced: i64 = if to >= today {
+            self.conn.query_row(
+                "SELECT COUNT(*) FROM recipients
+                 WHERE listed = 1 AND last_failed_at >= ?1 AND last_failed_at < ?2",
+                params![start_second(from), end_second(to)],
+                |row| row.get(0),
+            )?
+        } else {
+            self.conn.query_row(
+                "SELECT COUNT(DISTINCT b.recipient_key) FROM bounces b
+                 WHERE b.day BETWEEN ?1 AND ?2 AND b.action = 'failed'
+                   AND EXISTS (SELECT 1 FROM list_members m WHERE m.recipient_key = b.recipient_key)",
+                params![from, to],
+                |row| row.get(0),
+            )?
+        };
         let rate = bounced as f64 / members as f64;
         Ok(Some(ListRate {
             members,
@@ -303,47 +379,49 @@ impl Store {
         }))
     }
 
-    fn sender_alerts(
-        &self,
-        period: Period,
-        domains: &[(String, String, i64)],
-    ) -> Result<Vec<SenderAlert>> {
-        let mut per_provider: BTreeMap<String, i64> = BTreeMap::new();
-        for (domain, class, n) in domains {
-            if class == "sender" {
-                *per_provider
-                    .entry(group_of(domain).to_string())
-                    .or_default() += n;
-            }
-        }
-        // Alerts are about what is happening now: the codes come from the period's last 30
-        // days at most, which also keeps the query small over years of history.
+    /// Providers refusing the sender in the last 30 days of the period: alerts are about what
+    /// is happening now, and old trouble that stopped is no alert.
+    pub fn sender_alerts(&self, period: Period) -> Result<Vec<SenderAlert>> {
         let (from, to) = period.bounds();
         let last_day = to.min(super::now().div_euclid(86_400));
-        let from = from.max(last_day - 29);
+        let window = Period {
+            from_day: Some(from.max(last_day - 29)),
+            to_day: Some(last_day),
+        };
+        let (from, to) = window.bounds();
+        let mut per_provider: BTreeMap<String, (i64, String, i64)> = BTreeMap::new();
+        for (domain, class, n) in self.domain_counts(window)? {
+            if class != "sender" {
+                continue;
+            }
+            let entry = per_provider
+                .entry(group_of(&domain).to_string())
+                .or_insert((0, String::new(), 0));
+            entry.0 += n;
+            // The provider's biggest domain tells the code; enough to say what is wrong.
+            if n > entry.2 {
+                entry.1 = domain;
+                entry.2 = n;
+            }
+        }
         let mut details = self.conn.prepare_cached(
-            "SELECT domain, COALESCE(status, reason), MIN(day), COUNT(*) FROM bounces
-             WHERE class = 'sender' AND day BETWEEN ?1 AND ?2 AND domain = ?3
-             GROUP BY 2 ORDER BY 4 DESC LIMIT 1",
+            "SELECT COALESCE(status, reason), MIN(day), COUNT(*) FROM bounces
+             WHERE class = 'sender' AND domain = ?3 AND day BETWEEN ?1 AND ?2
+             GROUP BY 1 ORDER BY 3 DESC LIMIT 1",
         )?;
         let mut alerts = Vec::new();
-        for (provider, count) in per_provider {
+        for (provider, (count, biggest, _)) in per_provider {
             if count < ALERT_THRESHOLD {
                 continue;
             }
-            // The provider's biggest domain tells the code; enough to say what is wrong.
-            let biggest = domains
-                .iter()
-                .filter(|(domain, class, _)| class == "sender" && group_of(domain) == provider)
-                .max_by_key(|(_, _, n)| *n)
-                .map(|(domain, _, _)| domain.clone())
-                .unwrap_or_default();
-            let (top_code, since_day) = details
+            let Some((top_code, since_day)) = details
                 .query_row(params![from, to, biggest], |row| {
-                    Ok((row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
                 })
                 .optional()?
-                .unwrap_or_else(|| ("sender-side refusals".to_string(), from));
+            else {
+                continue;
+            };
             let message = format!(
                 "{provider}: {count} × {top_code} refused by the provider since {} — check your sending IP, SPF/DKIM/DMARC and content",
                 crate::policy::date(since_day.saturating_mul(86_400))
@@ -375,6 +453,7 @@ fn end_second(day: i64) -> i64 {
 fn groups(
     domains: &[(String, String, i64)],
     members: &BTreeMap<String, i64>,
+    bounced: &BTreeMap<String, i64>,
     name_of: impl Fn(&str) -> String,
     limit: usize,
 ) -> Vec<GroupCount> {
@@ -387,6 +466,7 @@ fn groups(
             hard: 0,
             sender: 0,
             members: 0,
+            bounced_members: 0,
             rate: None,
         });
         group.bounces += n;
@@ -401,10 +481,16 @@ fn groups(
             group.members += count;
         }
     }
+    for (domain, count) in bounced {
+        if let Some(group) = by_name.get_mut(&name_of(domain)) {
+            group.bounced_members += count;
+        }
+    }
     let mut groups: Vec<GroupCount> = by_name
         .into_values()
         .map(|mut group| {
-            group.rate = (group.members > 0).then(|| group.bounces as f64 / group.members as f64);
+            group.rate =
+                (group.members > 0).then(|| group.bounced_members as f64 / group.members as f64);
             group
         })
         .collect();

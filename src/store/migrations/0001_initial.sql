@@ -104,14 +104,18 @@ CREATE TABLE agg_domain (
     PRIMARY KEY (domain, class)
 ) STRICT, WITHOUT ROWID;
 
+-- What the domain roll-ups count: failures and complaints, not delays, auto-replies or
+-- delivery reports, so that "bounces at gmail.com" means what an operator expects.
 CREATE TRIGGER bounces_rollup_insert AFTER INSERT ON bounces BEGIN
     INSERT INTO agg_day VALUES (NEW.day, NEW.class, NEW.reason, NEW.action = 'delayed', 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
     INSERT INTO agg_code VALUES (NEW.day, COALESCE(NEW.status, ''), COALESCE(NEW.reply_code, 0), NEW.class, 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO agg_domain_day VALUES (NEW.day, NEW.domain, NEW.class, 1)
+    INSERT INTO agg_domain_day SELECT NEW.day, NEW.domain, NEW.class, 1
+        WHERE NEW.action <> 'delayed' AND NEW.class NOT IN ('not_bounce', 'auto_reply')
         ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO agg_domain VALUES (NEW.domain, NEW.class, 1)
+    INSERT INTO agg_domain SELECT NEW.domain, NEW.class, 1
+        WHERE NEW.action <> 'delayed' AND NEW.class NOT IN ('not_bounce', 'auto_reply')
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
@@ -119,32 +123,50 @@ CREATE TRIGGER bounces_rollup_delete AFTER DELETE ON bounces BEGIN
     UPDATE agg_day SET n = n - 1
         WHERE day = OLD.day AND class = OLD.class AND reason = OLD.reason
           AND delayed = (OLD.action = 'delayed');
+    DELETE FROM agg_day WHERE day = OLD.day AND n <= 0;
     UPDATE agg_code SET n = n - 1
         WHERE day = OLD.day AND status = COALESCE(OLD.status, '')
           AND reply_code = COALESCE(OLD.reply_code, 0) AND class = OLD.class;
+    DELETE FROM agg_code WHERE day = OLD.day AND n <= 0;
     UPDATE agg_domain_day SET n = n - 1
-        WHERE day = OLD.day AND domain = OLD.domain AND class = OLD.class;
-    UPDATE agg_domain SET n = n - 1 WHERE domain = OLD.domain AND class = OLD.class;
+        WHERE day = OLD.day AND domain = OLD.domain AND class = OLD.class
+          AND OLD.action <> 'delayed' AND OLD.class NOT IN ('not_bounce', 'auto_reply');
+    DELETE FROM agg_domain_day WHERE day = OLD.day AND domain = OLD.domain AND n <= 0;
+    UPDATE agg_domain SET n = n - 1
+        WHERE domain = OLD.domain AND class = OLD.class
+          AND OLD.action <> 'delayed' AND OLD.class NOT IN ('not_bounce', 'auto_reply');
+    DELETE FROM agg_domain WHERE domain = OLD.domain AND n <= 0;
 END;
 
--- A change of verdict (a label given by hand) moves the bounce between roll-up rows.
-CREATE TRIGGER bounces_rollup_update AFTER UPDATE OF class, reason ON bounces BEGIN
+-- Any change of a counted column (a label given by hand changes class and reason) moves the
+-- bounce between roll-up rows: counted out as the old row, counted in as the new one.
+CREATE TRIGGER bounces_rollup_update
+AFTER UPDATE OF day, class, reason, domain, status, reply_code, action ON bounces BEGIN
     UPDATE agg_day SET n = n - 1
         WHERE day = OLD.day AND class = OLD.class AND reason = OLD.reason
           AND delayed = (OLD.action = 'delayed');
+    DELETE FROM agg_day WHERE day = OLD.day AND n <= 0;
     UPDATE agg_code SET n = n - 1
         WHERE day = OLD.day AND status = COALESCE(OLD.status, '')
           AND reply_code = COALESCE(OLD.reply_code, 0) AND class = OLD.class;
+    DELETE FROM agg_code WHERE day = OLD.day AND n <= 0;
     UPDATE agg_domain_day SET n = n - 1
-        WHERE day = OLD.day AND domain = OLD.domain AND class = OLD.class;
-    UPDATE agg_domain SET n = n - 1 WHERE domain = OLD.domain AND class = OLD.class;
+        WHERE day = OLD.day AND domain = OLD.domain AND class = OLD.class
+          AND OLD.action <> 'delayed' AND OLD.class NOT IN ('not_bounce', 'auto_reply');
+    DELETE FROM agg_domain_day WHERE day = OLD.day AND domain = OLD.domain AND n <= 0;
+    UPDATE agg_domain SET n = n - 1
+        WHERE domain = OLD.domain AND class = OLD.class
+          AND OLD.action <> 'delayed' AND OLD.class NOT IN ('not_bounce', 'auto_reply');
+    DELETE FROM agg_domain WHERE domain = OLD.domain AND n <= 0;
     INSERT INTO agg_day VALUES (NEW.day, NEW.class, NEW.reason, NEW.action = 'delayed', 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
     INSERT INTO agg_code VALUES (NEW.day, COALESCE(NEW.status, ''), COALESCE(NEW.reply_code, 0), NEW.class, 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO agg_domain_day VALUES (NEW.day, NEW.domain, NEW.class, 1)
+    INSERT INTO agg_domain_day SELECT NEW.day, NEW.domain, NEW.class, 1
+        WHERE NEW.action <> 'delayed' AND NEW.class NOT IN ('not_bounce', 'auto_reply')
         ON CONFLICT DO UPDATE SET n = n + 1;
-    INSERT INTO agg_domain VALUES (NEW.domain, NEW.class, 1)
+    INSERT INTO agg_domain SELECT NEW.domain, NEW.class, 1
+        WHERE NEW.action <> 'delayed' AND NEW.class NOT IN ('not_bounce', 'auto_reply')
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
@@ -160,11 +182,13 @@ CREATE TABLE manual_labels (
     PRIMARY KEY (sha256, recipient_key)
 ) STRICT, WITHOUT ROWID;
 
--- Addresses the operator keeps whatever bounces ("keep" by hand).
+-- "Keep" by hand: resets the address's history at `kept_at`, and while not released the
+-- address is kept whatever bounces.
 CREATE TABLE kept_recipients (
     recipient_key TEXT    PRIMARY KEY,
     note          TEXT    NOT NULL,
-    kept_at       INTEGER NOT NULL
+    kept_at       INTEGER NOT NULL,
+    released_at   INTEGER
 ) STRICT, WITHOUT ROWID;
 
 -- The policy's verdict per recipient, recomputed from its history after every change.
@@ -206,7 +230,9 @@ CREATE TABLE lists (
     header       TEXT    NOT NULL,   -- JSON array of column names, verbatim, in order
     email_column INTEGER NOT NULL,
     delimiter    INTEGER NOT NULL,
-    had_bom      INTEGER NOT NULL
+    had_bom      INTEGER NOT NULL,
+    sep_line     INTEGER NOT NULL,   -- Excel's "sep=X" first line
+    encoding     TEXT    NOT NULL    -- utf-8 | windows-1252
 ) STRICT;
 
 CREATE TABLE list_members (
