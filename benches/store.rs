@@ -148,15 +148,30 @@ fn store_bench(c: &mut Criterion) {
     group.bench_function("codes_all_time", |b| {
         b.iter(|| black_box(store.code_counts(Period::ALL).expect("codes")))
     });
+    group.bench_function("per_week_all_time", |b| {
+        b.iter(|| black_box(store.per_week(Period::ALL).expect("per week")))
+    });
+    group.bench_function("domains_and_families_all_time", |b| {
+        b.iter(|| black_box(store.domain_groups(Period::ALL).expect("domains")))
+    });
+    group.bench_function("domains_and_families_30_days", |b| {
+        b.iter(|| black_box(store.domain_groups(month).expect("domains")))
+    });
     group.bench_function("list_rate_all_time", |b| {
         b.iter(|| black_box(store.list_rate(Period::ALL).expect("rate")))
+    });
+    group.bench_function("list_rate_30_days", |b| {
+        b.iter(|| black_box(store.list_rate(month).expect("rate")))
+    });
+    group.bench_function("sender_alerts_30_days", |b| {
+        b.iter(|| black_box(store.sender_alerts(month).expect("alerts")))
     });
     group.bench_function("suppressed_export_rows", |b| {
         b.iter(|| black_box(store.suppressed().expect("rows")))
     });
     group.finish();
 
-    // Ingest rate into the big store: 2,000 new messages per iteration, in batches of 500.
+    // Ingest rate into a fresh store: 2,000 new messages per iteration, in batches of 500.
     let dir = tempfile::tempdir().expect("temp dir");
     let mut fresh = Store::open(&dir.path().join("ingest.sqlite")).expect("store");
     let classifier = Classifier::default();

@@ -180,23 +180,7 @@ impl Store {
             *by_class.entry(class).or_default() += n;
             *by_reason.entry(reason).or_default() += n;
         }
-        let domains = self.domain_counts(period)?;
-        let members = self.members_by_domain()?;
-        let bounced = self.bounced_members_by_domain(period)?;
-        let top_domains = groups(
-            &domains,
-            &members,
-            &bounced,
-            |domain| domain.to_string(),
-            20,
-        );
-        let by_family = groups(
-            &domains,
-            &members,
-            &bounced,
-            |domain| group_of(domain).to_string(),
-            20,
-        );
+        let (top_domains, by_family) = self.domain_groups(period)?;
         Ok(Summary {
             period,
             messages,
@@ -250,6 +234,29 @@ impl Store {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    /// The top 20 recipient domains and provider families by bounces in the period, each with
+    /// its list members and bounce rate.
+    pub fn domain_groups(&self, period: Period) -> Result<(Vec<GroupCount>, Vec<GroupCount>)> {
+        let domains = self.domain_counts(period)?;
+        let members = self.members_by_domain()?;
+        let bounced = self.bounced_members_by_domain(period)?;
+        let top_domains = groups(
+            &domains,
+            &members,
+            &bounced,
+            |domain| domain.to_string(),
+            20,
+        );
+        let by_family = groups(
+            &domains,
+            &members,
+            &bounced,
+            |domain| group_of(domain).to_string(),
+            20,
+        );
+        Ok((top_domains, by_family))
     }
 
     /// Failures per week (Monday-based) and class.
@@ -363,9 +370,11 @@ impl Store {
             )?
         } else {
             self.conn.query_row(
-                "SELECT COUNT(DISTINCT b.recipient_key) FROM bounces b
-                 WHERE b.day BETWEEN ?1 AND ?2 AND b.action = 'failed'
-                   AND EXISTS (SELECT 1 FROM list_members m WHERE m.recipient_key = b.recipient_key)",
+                "SELECT COUNT(*) FROM recipients r JOIN (
+                     SELECT DISTINCT recipient_key FROM bounces
+                     WHERE day BETWEEN ?1 AND ?2 AND action = 'failed'
+                 ) d ON d.recipient_key = r.recipient_key
+                 WHERE r.listed = 1",
                 params![from, to],
                 |row| row.get(0),
             )?

@@ -68,6 +68,7 @@ CREATE INDEX bounces_by_recipient ON bounces(recipient_key, occurred_at);
 CREATE INDEX bounces_by_day ON bounces(day, class);
 CREATE INDEX bounces_to_review ON bounces(occurred_at) WHERE class = 'unknown';
 CREATE INDEX bounces_by_class_domain ON bounces(class, domain, day);
+CREATE INDEX bounces_failed_by_day ON bounces(day, recipient_key) WHERE action = 'failed';
 
 -- Roll-ups for the dashboard, kept in step with `bounces` by the triggers below, so that a
 -- chart over a million bounces reads a few thousand rows. NULL codes are stored as ''/0.
@@ -205,7 +206,7 @@ CREATE TABLE recipients (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX recipients_by_state ON recipients(state, since);
 CREATE INDEX recipients_by_domain ON recipients(domain, state);
-CREATE INDEX recipients_listed_by_last_failure ON recipients(listed, last_failed_at);
+CREATE INDEX recipients_listed_by_last_failure ON recipients(listed, last_failed_at, domain);
 
 -- Every change of a recipient's state, with its reason.
 CREATE TABLE recipient_events (
