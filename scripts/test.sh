@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests need. (The classifier needs none yet; the store, the IMAP tests
-# and the window will add theirs here.)
-packages=()
+# Debian packages the tests need: OpenSSL headers for native-tls, and a real Dovecot (with
+# the openssl command) for the IMAP sync tests.
+packages=(pkg-config libssl-dev dovecot-imapd openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -12,3 +12,4 @@ pub mod lists;
 pub mod mailfiles;
 pub mod policy;
 pub mod store;
+pub mod sync;

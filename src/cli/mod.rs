@@ -12,6 +12,7 @@ macro_rules! say {
     }};
 }
 
+mod accounts;
 mod classify;
 mod store;
 
@@ -81,6 +82,18 @@ pub enum Command {
         #[arg(long)]
         list: Option<String>,
     },
+    /// Set up the IMAP accounts to sync.
+    Account {
+        /// What to do with accounts.
+        #[command(subcommand)]
+        action: AccountAction,
+    },
+    /// Fetch new mail from the bounce mailbox (all accounts, or the one named). The password
+    /// comes from $BOUNCEDESK_PASSWORD, else is asked for.
+    Sync {
+        /// The account (default: every account).
+        name: Option<String>,
+    },
     /// Show bounce statistics.
     Stats {
         /// Print JSON instead of text.
@@ -89,6 +102,47 @@ pub enum Command {
         /// Only the last N days (default: everything).
         #[arg(long, value_name = "N")]
         days: Option<i64>,
+    },
+}
+
+/// `bouncedesk account …`
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Add (or replace) an account.
+    Add {
+        /// A name for it.
+        name: String,
+        /// Server host name.
+        #[arg(long)]
+        host: String,
+        /// Server port (993 for implicit TLS, 143 for STARTTLS).
+        #[arg(long)]
+        port: u16,
+        /// implicit or starttls.
+        #[arg(long, value_parser = ["implicit", "starttls"])]
+        tls: String,
+        /// Login name.
+        #[arg(long)]
+        user: String,
+        /// Folder to read (repeat for several; default INBOX).
+        #[arg(long = "folder")]
+        folders: Vec<String>,
+        /// Trust this certificate (SHA-256 fingerprint) for this account even if the system
+        /// does not.
+        #[arg(long)]
+        pin_sha256: Option<String>,
+    },
+    /// List the accounts.
+    List,
+    /// Try the connection step by step: TCP, TLS, login, folders.
+    Test {
+        /// The account.
+        name: String,
+    },
+    /// Remove an account (its mail stays in the store).
+    Remove {
+        /// The account.
+        name: String,
     },
 }
 
@@ -115,6 +169,8 @@ pub fn run(cli: Cli) -> ExitCode {
             list,
         }) => store::export(db, format, &output, list.as_deref()),
         Some(Command::Stats { json, days }) => store::stats(db, json, days),
+        Some(Command::Account { action }) => accounts::run(db, action),
+        Some(Command::Sync { name }) => accounts::sync(db, name.as_deref()),
         None => {
             eprintln!(
                 "The Bounce Desk window is not built yet. Try:\n  \

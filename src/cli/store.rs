@@ -15,12 +15,14 @@ use std::process::ExitCode;
 
 use crate::store::BATCH;
 
-fn fail(error: impl Display) -> ExitCode {
+/// Prints an error and gives the failure exit status.
+pub(super) fn fail(error: impl Display) -> ExitCode {
     eprintln!("bouncedesk: {error}");
     ExitCode::FAILURE
 }
 
-fn open(db: Option<PathBuf>) -> Result<Store, ExitCode> {
+/// Opens the store named by `--db` or the default one.
+pub(super) fn open(db: Option<PathBuf>) -> Result<Store, ExitCode> {
     let path = db
         .or_else(Store::default_path)
         .ok_or_else(|| fail("no data folder is known for this system; pass --db FILE"))?;

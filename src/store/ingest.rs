@@ -132,6 +132,18 @@ impl Store {
         Ok(summary)
     }
 
+    /// The highest UID committed from this IMAP folder under this UIDVALIDITY: where the next
+    /// sync resumes. Batches commit in UID order, so nothing below it is missing.
+    pub fn last_uid(&self, account: &str, folder: &str, uidvalidity: u32) -> Result<Option<u32>> {
+        let last: Option<i64> = self.conn.query_row(
+            "SELECT MAX(uid) FROM message_sources
+             WHERE account = ?1 AND folder = ?2 AND uidvalidity = ?3",
+            params![account, folder, i64::from(uidvalidity)],
+            |row| row.get(0),
+        )?;
+        Ok(last.and_then(|uid| u32::try_from(uid).ok()))
+    }
+
     /// True when the store already holds a message seen at this position (the sync asks
     /// before downloading a message again).
     pub fn has_source(&self, source: &Source) -> Result<bool> {

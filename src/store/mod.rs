@@ -6,6 +6,7 @@
 //! questions. Writes happen in one transaction per batch, so a killed process leaves either
 //! the whole batch or none of it, and ingesting the same message twice stores it once.
 
+mod accounts;
 mod ingest;
 mod labels;
 mod lists;
@@ -13,6 +14,7 @@ mod recipients;
 mod reclassify;
 pub mod stats;
 
+pub use accounts::Account;
 pub use ingest::{IngestSummary, Prepared, Source};
 pub use lists::StoredList;
 pub use recipients::{RecipientRow, SuppressedRow};

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod dovecot;
+
 use std::path::Path;
 
 /// Monday 2 November 2026, 09:00 UTC.

@@ -257,3 +257,14 @@ CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- IMAP accounts (never their passwords: those live in the OS keyring or are asked for).
+CREATE TABLE accounts (
+    name       TEXT    PRIMARY KEY,
+    host       TEXT    NOT NULL,
+    port       INTEGER NOT NULL,
+    tls        TEXT    NOT NULL,   -- implicit | starttls
+    user       TEXT    NOT NULL,
+    folders    TEXT    NOT NULL,   -- JSON array
+    pin_sha256 TEXT
+) STRICT, WITHOUT ROWID;

@@ -1,0 +1,442 @@
+//! Downloading new mail from the bounce mailbox over IMAP/TLS into the store, incrementally
+//! and without losing or duplicating anything.
+//!
+//! Blocking code that the command line calls directly and the window will wrap in a job. It
+//! reads only what is new (by UIDVALIDITY and UID, remembered through the store), fetches with
+//! `BODY.PEEK[]` so `\Seen` never changes, commits in batches, and after a cut connection
+//! reconnects and resumes from the last committed UID. It reads no files and no keyring: the
+//! caller hands it the settings and the password. It never deletes or moves server mail.
+
+mod connect;
+
+pub use connect::{fingerprint, normalize_fingerprint};
+
+use crate::classify::Classifier;
+use crate::store::{Prepared, Source, Store, StoreError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How the connection is secured; there is no plaintext mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (port 993).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS (port 143); refused if the server does not
+    /// offer it.
+    Starttls,
+}
+
+impl TlsMode {
+    /// The word stored and typed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Implicit => "implicit",
+            TlsMode::Starttls => "starttls",
+        }
+    }
+
+    /// Reads a stored or typed word.
+    pub fn from_name(name: &str) -> Option<TlsMode> {
+        match name {
+            "implicit" => Some(TlsMode::Implicit),
+            "starttls" => Some(TlsMode::Starttls),
+            _ => None,
+        }
+    }
+}
+
+/// Everything needed to reach one mailbox (the password apart).
+#[derive(Debug, Clone)]
+pub struct ImapSettings {
+    /// The account's name in Bounce Desk (stored with every message as its source).
+    pub account: String,
+    /// Server host name.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// How the connection is secured.
+    pub tls: TlsMode,
+    /// Login name.
+    pub user: String,
+    /// Folders to read (e.g. `INBOX`, `Bounces`).
+    pub folders: Vec<String>,
+    /// SHA-256 fingerprint of a certificate the operator chose to trust for this account.
+    pub pinned_sha256: Option<String>,
+    /// Extra root certificates to trust, PEM (tests, private CAs).
+    pub extra_roots_pem: Vec<Vec<u8>>,
+    /// Timeout for connecting and for each read or write.
+    pub timeout: Duration,
+    /// Reconnections after a cut before giving up.
+    pub retries: u32,
+    /// Messages fetched per command and committed per transaction.
+    pub batch: usize,
+}
+
+impl ImapSettings {
+    /// Settings with the defaults for timeouts, retries and batch size.
+    pub fn new(account: &str, host: &str, port: u16, tls: TlsMode, user: &str) -> ImapSettings {
+        ImapSettings {
+            account: account.to_string(),
+            host: host.to_string(),
+            port,
+            tls,
+            user: user.to_string(),
+            folders: vec!["INBOX".to_string()],
+            pinned_sha256: None,
+            extra_roots_pem: Vec::new(),
+            timeout: Duration::from_secs(30),
+            retries: 5,
+            batch: 250,
+        }
+    }
+}
+
+/// Why a sync stopped, one variant per step, each saying what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// DNS found nothing.
+    #[error("{host}: unknown host ({source}); check the server name")]
+    UnknownHost {
+        /// The host.
+        host: String,
+        /// What the resolver said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Nothing listens there.
+    #[error("{host}:{port}: connection refused; check the port and that the server runs")]
+    Refused {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// No answer in time.
+    #[error("{host}:{port}: no answer in time; check the host, the port and the network")]
+    ConnectTimeout {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// The server's certificate is not trusted and not pinned for this account.
+    #[error(
+        "{host}: certificate not trusted ({reason}); its SHA-256 fingerprint is {fingerprint} — if you recognise it, trust it for this account (bouncedesk account add … --pin-sha256 {fingerprint})"
+    )]
+    UntrustedCertificate {
+        /// The host.
+        host: String,
+        /// SHA-256 of the certificate, `AB:CD:…`.
+        fingerprint: String,
+        /// What the TLS library said.
+        reason: String,
+    },
+    /// Another TLS failure.
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    /// The TLS handshake took too long.
+    #[error("the TLS handshake timed out; check the port (993 is implicit TLS, 143 STARTTLS)")]
+    TlsTimeout,
+    /// STARTTLS mode, but the server does not offer STARTTLS.
+    #[error(
+        "the server does not offer STARTTLS, so the password would travel in clear; refused (use implicit TLS on port 993 if the server has it)"
+    )]
+    StartTlsNotOffered,
+    /// The server refused STARTTLS.
+    #[error("the server refused STARTTLS: {0}")]
+    StartTlsRefused(String),
+    /// Bytes arrived before the TLS handshake (a man in the middle).
+    #[error("the server sent data before the TLS handshake; refused (possible interception)")]
+    StartTlsInjection,
+    /// An unexpected greeting.
+    #[error("unexpected greeting: {0}")]
+    Greeting(String),
+    /// The server disabled LOGIN and offers no AUTHENTICATE PLAIN.
+    #[error("the server allows no password login here")]
+    LoginDisabled,
+    /// Wrong user name or password.
+    #[error("login failed for {user}: wrong user name or password")]
+    WrongPassword {
+        /// The user name.
+        user: String,
+    },
+    /// The folder is not there.
+    #[error("folder \"{0}\" not found on the server; check its name (e.g. INBOX)")]
+    FolderNotFound(String),
+    /// The server said no or bad to a command.
+    #[error("the server refused {step}: {message}")]
+    Refusal {
+        /// The step.
+        step: &'static str,
+        /// What the server said.
+        message: String,
+    },
+    /// The connection broke and the retries ran out.
+    #[error("the connection was lost {0}; run the sync again to resume")]
+    ConnectionLost(String),
+    /// A socket error.
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The local store failed; nothing after the last committed batch was stored.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// Cancelled by the operator.
+    #[error("cancelled; everything fetched so far is stored")]
+    Cancelled,
+}
+
+impl SyncError {
+    fn from_imap(step: &'static str, error: imap::Error) -> SyncError {
+        match error {
+            imap::Error::Io(io) => SyncError::Io(io),
+            imap::Error::ConnectionLost => SyncError::ConnectionLost(format!("during {step}")),
+            imap::Error::Bye(bye) => {
+                SyncError::ConnectionLost(format!("during {step} ({})", bye.information))
+            }
+            imap::Error::No(no) => SyncError::Refusal {
+                step,
+                message: no.information,
+            },
+            imap::Error::Bad(bad) => SyncError::Refusal {
+                step,
+                message: bad.information,
+            },
+            other => SyncError::Refusal {
+                step,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    /// True for faults a reconnection may cure (a cut, a timeout); false for those that need
+    /// the operator (a password, a certificate, a folder name).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Io(_) | SyncError::ConnectionLost(_) | SyncError::TlsTimeout
+        )
+    }
+}
+
+/// What a sync reports while it runs, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    /// Connecting (attempt number, from 1).
+    Connecting(u32),
+    /// A folder was opened: how many new messages it holds.
+    Folder {
+        /// The folder.
+        folder: String,
+        /// New messages to fetch.
+        new: usize,
+    },
+    /// A batch was fetched, classified and committed.
+    Committed {
+        /// The folder.
+        folder: String,
+        /// Messages of this folder done so far.
+        done: usize,
+        /// Messages of this folder to do.
+        total: usize,
+    },
+    /// The connection broke; reconnecting after a pause.
+    Retrying(String),
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    /// Messages fetched from the server.
+    pub fetched: usize,
+    /// Messages stored for the first time.
+    pub new_messages: usize,
+    /// Messages the store already had (same content).
+    pub already_stored: usize,
+    /// Reconnections after cuts.
+    pub reconnections: u32,
+}
+
+/// Syncs every folder of the account into `store`. `cancel` is checked between batches.
+pub fn run(
+    settings: &ImapSettings,
+    password: &str,
+    store: &mut Store,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(SyncEvent),
+) -> Result<SyncSummary, SyncError> {
+    let classifier = Classifier::default();
+    let mut summary = SyncSummary::default();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        progress(SyncEvent::Connecting(attempt));
+        match sync_once(
+            settings,
+            password,
+            store,
+            &classifier,
+            cancel,
+            progress,
+            &mut summary,
+        ) {
+            Ok(()) => return Ok(summary),
+            Err(error) if error.is_transient() && attempt <= settings.retries => {
+                summary.reconnections += 1;
+                progress(SyncEvent::Retrying(error.to_string()));
+                let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(6)));
+                std::thread::sleep(pause);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Tries the account step by step (connect, TLS, login, each folder) and says what worked;
+/// the first failing step is the error.
+pub fn test_connection(settings: &ImapSettings, password: &str) -> Result<Vec<String>, SyncError> {
+    let mut report = Vec::new();
+    let mut session = connect::open(settings, password)?;
+    report.push(format!(
+        "{}:{} reached, TLS ({}), logged in as {}",
+        settings.host,
+        settings.port,
+        settings.tls.as_str(),
+        settings.user
+    ));
+    for folder in &settings.folders {
+        let mailbox = session.examine(folder).map_err(|error| match error {
+            imap::Error::No(_) => SyncError::FolderNotFound(folder.clone()),
+            other => SyncError::from_imap("EXAMINE", other),
+        })?;
+        report.push(format!("folder {folder}: {} message(s)", mailbox.exists));
+    }
+    let _ = session.logout();
+    Ok(report)
+}
+
+/// One connection's worth of work; resumes from what the store already holds.
+fn sync_once(
+    settings: &ImapSettings,
+    password: &str,
+    store: &mut Store,
+    classifier: &Classifier,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(SyncEvent),
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
+    let mut session = connect::open(settings, password)?;
+    for folder in &settings.folders {
+        // EXAMINE is read-only: nothing on the server changes, not even \Recent.
+        let mailbox = session.examine(folder).map_err(|error| match error {
+            imap::Error::No(_) => SyncError::FolderNotFound(folder.clone()),
+            other => SyncError::from_imap("EXAMINE", other),
+        })?;
+        let Some(uidvalidity) = mailbox.uid_validity else {
+            return Err(SyncError::Refusal {
+                step: "EXAMINE",
+                message: format!("{folder} has no UIDVALIDITY"),
+            });
+        };
+        let from = store
+            .last_uid(&settings.account, folder, uidvalidity)?
+            .map_or(1, |last| last.saturating_add(1));
+        if mailbox.uid_next.is_some_and(|next| next <= from) || mailbox.exists == 0 {
+            progress(SyncEvent::Folder {
+                folder: folder.clone(),
+                new: 0,
+            });
+            continue;
+        }
+        let mut uids: Vec<u32> = session
+            .uid_search(format!("UID {from}:*"))
+            .map_err(|e| SyncError::from_imap("UID SEARCH", e))?
+            .into_iter()
+            .filter(|uid| *uid >= from)
+            .collect();
+        uids.sort_unstable();
+        progress(SyncEvent::Folder {
+            folder: folder.clone(),
+            new: uids.len(),
+        });
+        let mut done = 0;
+        for chunk in uids.chunks(settings.batch.max(1)) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(SyncError::Cancelled);
+            }
+            let fetches = session
+                .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
+                .map_err(|e| SyncError::from_imap("UID FETCH", e))?;
+            let mut batch = Vec::with_capacity(chunk.len());
+            for fetch in fetches.iter() {
+                let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) else {
+                    continue;
+                };
+                let source = Source::Imap {
+                    account: settings.account.clone(),
+                    folder: folder.clone(),
+                    uidvalidity,
+                    uid,
+                };
+                batch.push(Prepared::new(source, body, classifier)?);
+            }
+            // Commit in UID order, so the highest committed UID is a safe place to resume.
+            batch.sort_by_key(|prepared| match prepared.source {
+                Source::Imap { uid, .. } => uid,
+                Source::File { .. } => 0,
+            });
+            let committed = store.commit(&batch)?;
+            summary.fetched += batch.len();
+            summary.new_messages += committed.new_messages;
+            summary.already_stored += committed.already_stored;
+            done += chunk.len();
+            progress(SyncEvent::Committed {
+                folder: folder.clone(),
+                done,
+                total: uids.len(),
+            });
+        }
+    }
+    // A failed LOGOUT changes nothing that was committed.
+    let _ = session.logout();
+    Ok(())
+}
+
+/// A compact UID set: `5:9,12,20:21`.
+fn uid_set(uids: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut index = 0;
+    while let Some(&start) = uids.get(index) {
+        let mut end = start;
+        while uids.get(index + 1) == Some(&end.saturating_add(1)) {
+            index += 1;
+            end += 1;
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        });
+        index += 1;
+    }
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_are_compact() {
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(uid_set(&[42]), "42");
+        assert_eq!(uid_set(&[]), "");
+    }
+
+    #[test]
+    fn which_faults_a_retry_may_cure() {
+        assert!(SyncError::ConnectionLost("x".into()).is_transient());
+        assert!(!SyncError::WrongPassword { user: "u".into() }.is_transient());
+        assert!(!SyncError::FolderNotFound("INBOX".into()).is_transient());
+    }
+}

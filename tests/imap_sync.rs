@@ -1,0 +1,168 @@
+//! The sync against a real Dovecot on 127.0.0.1: incremental, exact, and with a clear error
+//! for each thing that can go wrong.
+
+mod support;
+
+use bouncedesk::store::Store;
+use bouncedesk::sync::{self, ImapSettings, SyncError, SyncSummary, TlsMode, fingerprint};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use support::dovecot::{Dovecot, PASSWORD, USER};
+use support::{HOUR, T0, hard};
+
+fn messages(range: std::ops::Range<usize>) -> Vec<String> {
+    range
+        .map(|i| {
+            hard(
+                i,
+                &format!("user{i}@example.com"),
+                T0 + (i as i64 % 1000) * HOUR,
+            )
+        })
+        .collect()
+}
+
+fn settings(server: &Dovecot, tls: TlsMode) -> ImapSettings {
+    let port = match tls {
+        TlsMode::Implicit => server.tls_port,
+        TlsMode::Starttls => server.plain_port,
+    };
+    let mut settings = ImapSettings::new("test", "localhost", port, tls, USER);
+    settings.extra_roots_pem = vec![server.ca_pem.clone()];
+    settings.timeout = Duration::from_secs(10);
+    settings
+}
+
+fn sync(
+    settings: &ImapSettings,
+    password: &str,
+    store: &mut Store,
+) -> Result<SyncSummary, SyncError> {
+    sync::run(
+        settings,
+        password,
+        store,
+        &AtomicBool::new(false),
+        &mut |_| {},
+    )
+}
+
+fn count(store: &Store) -> (i64, i64) {
+    store.counts().expect("counts")
+}
+
+#[test]
+fn first_sync_stores_all_then_only_what_is_new() {
+    let server = Dovecot::start(true, &messages(0..10_000));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let settings = settings(&server, TlsMode::Implicit);
+
+    let first = sync(&settings, PASSWORD, &mut store).expect("first sync");
+    assert_eq!((first.fetched, first.new_messages), (10_000, 10_000));
+    assert_eq!(count(&store), (10_000, 10_000));
+
+    let nothing = sync(&settings, PASSWORD, &mut store).expect("second sync");
+    assert_eq!(nothing.fetched, 0, "nothing new, nothing fetched");
+    assert_eq!(count(&store).0, 10_000);
+
+    server.add_messages(&messages(10_000..10_100));
+    let more = sync(&settings, PASSWORD, &mut store).expect("third sync");
+    assert_eq!((more.fetched, more.new_messages), (100, 100));
+    assert_eq!(count(&store), (10_100, 10_100));
+}
+
+#[test]
+fn starttls_works_and_a_changed_uidvalidity_duplicates_nothing() {
+    let server = Dovecot::start(true, &messages(0..50));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let settings = settings(&server, TlsMode::Starttls);
+    let first = sync(&settings, PASSWORD, &mut store).expect("sync over STARTTLS");
+    assert_eq!(first.new_messages, 50);
+
+    server.doveadm(&[
+        "mailbox",
+        "update",
+        "-u",
+        USER,
+        "--uid-validity",
+        "777",
+        "INBOX",
+    ]);
+    let again = sync(&settings, PASSWORD, &mut store).expect("sync after the change");
+    assert_eq!(again.fetched, 50, "a new UIDVALIDITY means a rescan");
+    assert_eq!(
+        again.new_messages, 0,
+        "and the content hash keeps it from duplicating"
+    );
+    assert_eq!(count(&store), (50, 50));
+}
+
+#[test]
+fn an_untrusted_certificate_is_refused_until_pinned() {
+    let server = Dovecot::start(true, &messages(0..3));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let mut settings = settings(&server, TlsMode::Implicit);
+    settings.extra_roots_pem.clear();
+    let expected = native_tls::Certificate::from_pem(&server.server_pem)
+        .and_then(|cert| cert.to_der())
+        .map(|der| fingerprint(&der))
+        .expect("server certificate");
+    match sync(&settings, PASSWORD, &mut store) {
+        Err(SyncError::UntrustedCertificate { fingerprint, .. }) => {
+            assert_eq!(fingerprint, expected)
+        }
+        other => panic!("expected an untrusted certificate, got {other:?}"),
+    }
+    assert_eq!(count(&store).0, 0, "nothing fetched, no password sent");
+
+    settings.pinned_sha256 = Some(expected.to_lowercase().replace(':', ""));
+    let pinned = sync(&settings, PASSWORD, &mut store).expect("pinned");
+    assert_eq!(pinned.new_messages, 3);
+
+    settings.pinned_sha256 = Some("00".repeat(32));
+    assert!(matches!(
+        sync(&settings, PASSWORD, &mut store),
+        Err(SyncError::UntrustedCertificate { .. })
+    ));
+}
+
+#[test]
+fn each_failure_has_its_own_message() {
+    let server = Dovecot::start(true, &messages(0..1));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let good = settings(&server, TlsMode::Implicit);
+
+    let wrong = sync(&good, "wrong password", &mut store).expect_err("refused");
+    assert!(matches!(wrong, SyncError::WrongPassword { .. }), "{wrong}");
+    assert!(wrong.to_string().contains("wrong user name or password"));
+
+    let mut missing_folder = good.clone();
+    missing_folder.folders = vec!["Bounces".to_string()];
+    let error = sync(&missing_folder, PASSWORD, &mut store).expect_err("no folder");
+    assert!(matches!(error, SyncError::FolderNotFound(_)), "{error}");
+
+    let mut refused = good.clone();
+    refused.port = 1;
+    refused.retries = 0;
+    let error = sync(&refused, PASSWORD, &mut store).expect_err("no server");
+    assert!(matches!(error, SyncError::Refused { .. }), "{error}");
+
+    let mut unknown = good.clone();
+    unknown.host = "no-such-host.invalid".to_string();
+    let error = sync(&unknown, PASSWORD, &mut store).expect_err("no host");
+    assert!(matches!(error, SyncError::UnknownHost { .. }), "{error}");
+}
+
+#[test]
+fn a_server_without_starttls_is_refused_before_login() {
+    let server = Dovecot::start(false, &messages(0..1));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let settings = settings(&server, TlsMode::Starttls);
+    let error = sync(&settings, PASSWORD, &mut store).expect_err("refused");
+    assert!(matches!(error, SyncError::StartTlsNotOffered), "{error}");
+}
