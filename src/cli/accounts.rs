@@ -3,7 +3,7 @@
 use super::AccountAction;
 use super::store::{fail, open};
 use crate::store::Account;
-use crate::sync::{self, SyncEvent, TlsMode};
+use crate::sync::{self, AfterSync, SyncEvent, TlsMode};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,9 +24,19 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
             user,
             folders,
             pin_sha256,
+            after,
+            move_to,
+            all_mail,
         } => {
             let Some(tls) = TlsMode::from_name(&tls) else {
                 return fail("--tls must be implicit or starttls");
+            };
+            let after_sync = match (after.as_str(), move_to) {
+                ("seen", _) => AfterSync::MarkSeen,
+                ("move", Some(folder)) => AfterSync::MoveTo(folder),
+                ("move", None) => return fail("--after move needs --move-to FOLDER"),
+                ("delete", _) => AfterSync::Delete,
+                _ => AfterSync::Keep,
             };
             let account = Account {
                 name,
@@ -40,6 +50,8 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
                     folders
                 },
                 pin_sha256,
+                after_sync,
+                all_mail,
             };
             match store.save_account(&account) {
                 Ok(()) => {
@@ -168,12 +180,13 @@ pub fn sync(db: Option<PathBuf>, name: Option<&str>) -> ExitCode {
             &mut progress,
         ) {
             Ok(summary) => say!(
-                "{}: {} fetched, {} new, {} already stored, {} reconnection(s)",
+                "{}: {} fetched, {} new, {} already stored, {} reconnection(s), after-sync action on {}",
                 account.name,
                 summary.fetched,
                 summary.new_messages,
                 summary.already_stored,
-                summary.reconnections
+                summary.reconnections,
+                summary.acted_on
             ),
             Err(error) => {
                 failed = true;

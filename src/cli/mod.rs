@@ -131,6 +131,16 @@ pub enum AccountAction {
         /// does not.
         #[arg(long)]
         pin_sha256: Option<String>,
+        /// After a message is stored locally: keep it (default), mark it seen, move it
+        /// (--move-to), or delete it on the server.
+        #[arg(long, default_value = "keep", value_parser = ["keep", "seen", "move", "delete"])]
+        after: String,
+        /// The folder for --after move.
+        #[arg(long)]
+        move_to: Option<String>,
+        /// Apply --after to all mail, not only to bounces and other reports.
+        #[arg(long)]
+        all_mail: bool,
     },
     /// List the accounts.
     List,

@@ -2,7 +2,7 @@
 //! which certificate to trust. Passwords are never stored here.
 
 use super::{Result, Store, StoreError};
-use crate::sync::{ImapSettings, TlsMode};
+use crate::sync::{AfterSync, ImapSettings, TlsMode};
 use rusqlite::params;
 
 /// One account as stored.
@@ -22,6 +22,11 @@ pub struct Account {
     pub folders: Vec<String>,
     /// SHA-256 fingerprint of a certificate trusted for this account.
     pub pin_sha256: Option<String>,
+    /// What to do on the server once a message is stored (default: nothing).
+    #[serde(skip)]
+    pub after_sync: AfterSync,
+    /// Apply `after_sync` to all mail, not only to reports.
+    pub all_mail: bool,
 }
 
 impl Account {
@@ -31,6 +36,8 @@ impl Account {
             ImapSettings::new(&self.name, &self.host, self.port, self.tls, &self.user);
         settings.folders = self.folders.clone();
         settings.pinned_sha256 = self.pin_sha256.clone();
+        settings.after_sync = self.after_sync.clone();
+        settings.all_mail = self.all_mail;
         settings
     }
 }
@@ -41,11 +48,13 @@ impl Store {
         let folders = serde_json::to_string(&account.folders)
             .map_err(|error| StoreError::Damaged(error.to_string()))?;
         self.conn.execute(
-            "INSERT INTO accounts (name, host, port, tls, user, folders, pin_sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO accounts (name, host, port, tls, user, folders, pin_sha256,
+                 after_sync, move_to, all_mail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (name) DO UPDATE SET host = excluded.host, port = excluded.port,
                  tls = excluded.tls, user = excluded.user, folders = excluded.folders,
-                 pin_sha256 = excluded.pin_sha256",
+                 pin_sha256 = excluded.pin_sha256, after_sync = excluded.after_sync,
+                 move_to = excluded.move_to, all_mail = excluded.all_mail",
             params![
                 account.name,
                 account.host,
@@ -53,7 +62,13 @@ impl Store {
                 account.tls.as_str(),
                 account.user,
                 folders,
-                account.pin_sha256
+                account.pin_sha256,
+                account.after_sync.as_str(),
+                match &account.after_sync {
+                    AfterSync::MoveTo(folder) => Some(folder.as_str()),
+                    _ => None,
+                },
+                account.all_mail,
             ],
         )?;
         Ok(())
@@ -62,7 +77,8 @@ impl Store {
     /// Every account, by name.
     pub fn accounts(&self) -> Result<Vec<Account>> {
         let mut query = self.conn.prepare(
-            "SELECT name, host, port, tls, user, folders, pin_sha256 FROM accounts ORDER BY name",
+            "SELECT name, host, port, tls, user, folders, pin_sha256, after_sync, move_to, all_mail
+             FROM accounts ORDER BY name",
         )?;
         let rows = query
             .query_map([], |row| {
@@ -74,22 +90,37 @@ impl Store {
                     row.get::<_, String>(4)?,
                     row.get::<_, String>(5)?,
                     row.get::<_, Option<String>>(6)?,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, Option<String>>(8)?,
+                    row.get::<_, bool>(9)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(name, host, port, tls, user, folders, pin_sha256)| {
-                let damaged = |what: &str| StoreError::Damaged(format!("account {name}: {what}"));
-                Ok(Account {
-                    tls: TlsMode::from_name(&tls).ok_or_else(|| damaged("TLS mode"))?,
-                    folders: serde_json::from_str(&folders).map_err(|_| damaged("folders"))?,
-                    name,
-                    host,
-                    port,
-                    user,
-                    pin_sha256,
-                })
-            })
+            .map(
+                |(name, host, port, tls, user, folders, pin_sha256, after, move_to, all_mail)| {
+                    let damaged =
+                        |what: &str| StoreError::Damaged(format!("account {name}: {what}"));
+                    let after_sync = match (after.as_str(), move_to) {
+                        ("keep", _) => AfterSync::Keep,
+                        ("seen", _) => AfterSync::MarkSeen,
+                        ("move", Some(folder)) => AfterSync::MoveTo(folder),
+                        ("delete", _) => AfterSync::Delete,
+                        _ => return Err(damaged("after-sync action")),
+                    };
+                    Ok(Account {
+                        after_sync,
+                        all_mail,
+                        tls: TlsMode::from_name(&tls).ok_or_else(|| damaged("TLS mode"))?,
+                        folders: serde_json::from_str(&folders).map_err(|_| damaged("folders"))?,
+                        name,
+                        host,
+                        port,
+                        user,
+                        pin_sha256,
+                    })
+                },
+            )
             .collect()
     }
 

@@ -144,6 +144,60 @@ impl Store {
         Ok(last.and_then(|uid| u32::try_from(uid).ok()))
     }
 
+    /// UIDs of `folder` committed locally whose after-sync action is still to do: reports
+    /// only (bounces, complaints, auto-replies, delivery reports) unless `all_mail`.
+    pub fn pending_after_sync(
+        &self,
+        account: &str,
+        folder: &str,
+        uidvalidity: u32,
+        all_mail: bool,
+    ) -> Result<Vec<u32>> {
+        let mut query = self.conn.prepare_cached(
+            "SELECT s.uid FROM message_sources s JOIN messages m ON m.id = s.message_id
+             WHERE s.account = ?1 AND s.folder = ?2 AND s.uidvalidity = ?3 AND s.acted = 0
+               AND (?4 OR m.kind <> 'notbounce')
+             ORDER BY s.uid",
+        )?;
+        let uids = query
+            .query_map(
+                params![account, folder, i64::from(uidvalidity), all_mail],
+                |row| row.get::<_, i64>(0),
+            )?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(uids
+            .into_iter()
+            .filter_map(|uid| u32::try_from(uid).ok())
+            .collect())
+    }
+
+    /// Records that the after-sync action was done for these UIDs.
+    pub fn mark_acted(
+        &mut self,
+        account: &str,
+        folder: &str,
+        uidvalidity: u32,
+        uids: &[u32],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE message_sources SET acted = 1
+                 WHERE account = ?1 AND folder = ?2 AND uidvalidity = ?3 AND uid = ?4",
+            )?;
+            for uid in uids {
+                update.execute(params![
+                    account,
+                    folder,
+                    i64::from(uidvalidity),
+                    i64::from(*uid)
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// True when the store already holds a message seen at this position (the sync asks
     /// before downloading a message again).
     pub fn has_source(&self, source: &Source) -> Result<bool> {

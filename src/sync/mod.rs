@@ -46,6 +46,33 @@ impl TlsMode {
     }
 }
 
+/// What to do on the server with a message once it is safely in the store. Off by default:
+/// nothing on the server changes unless the operator asks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AfterSync {
+    /// Leave the server as it was.
+    #[default]
+    Keep,
+    /// Mark the message `\Seen`.
+    MarkSeen,
+    /// Move it to this folder (MOVE, or COPY + `\Deleted` + UID EXPUNGE).
+    MoveTo(String),
+    /// Delete it (`\Deleted` + UID EXPUNGE).
+    Delete,
+}
+
+impl AfterSync {
+    /// The word stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AfterSync::Keep => "keep",
+            AfterSync::MarkSeen => "seen",
+            AfterSync::MoveTo(_) => "move",
+            AfterSync::Delete => "delete",
+        }
+    }
+}
+
 /// Everything needed to reach one mailbox (the password apart).
 #[derive(Debug, Clone)]
 pub struct ImapSettings {
@@ -71,6 +98,11 @@ pub struct ImapSettings {
     pub retries: u32,
     /// Messages fetched per command and committed per transaction.
     pub batch: usize,
+    /// What to do on the server after a message is committed locally.
+    pub after_sync: AfterSync,
+    /// Apply `after_sync` to every message, not only to reports (bounces, complaints,
+    /// auto-replies, delivery reports): off unless the operator says so.
+    pub all_mail: bool,
 }
 
 impl ImapSettings {
@@ -88,6 +120,8 @@ impl ImapSettings {
             timeout: Duration::from_secs(30),
             retries: 5,
             batch: 250,
+            after_sync: AfterSync::Keep,
+            all_mail: false,
         }
     }
 }
@@ -253,6 +287,8 @@ pub struct SyncSummary {
     pub new_messages: usize,
     /// Messages the store already had (same content).
     pub already_stored: usize,
+    /// Messages the after-sync action was applied to.
+    pub acted_on: usize,
     /// Reconnections after cuts.
     pub reconnections: u32,
 }
@@ -397,9 +433,82 @@ fn sync_once(
             });
         }
     }
+    if settings.after_sync != AfterSync::Keep {
+        for folder in &settings.folders {
+            summary.acted_on += act_on_committed(&mut session, settings, store, folder)?;
+        }
+    }
     // A failed LOGOUT changes nothing that was committed.
     let _ = session.logout();
     Ok(())
+}
+
+/// Applies the after-sync action to the messages of `folder` that are committed locally and
+/// not yet acted on, then records that they were. A run killed half-way repeats harmlessly:
+/// UID commands skip UIDs that are gone.
+fn act_on_committed(
+    session: &mut connect::Session,
+    settings: &ImapSettings,
+    store: &mut Store,
+    folder: &str,
+) -> Result<usize, SyncError> {
+    let mailbox = session
+        .select(folder)
+        .map_err(|e| SyncError::from_imap("SELECT", e))?;
+    let Some(uidvalidity) = mailbox.uid_validity else {
+        return Ok(0);
+    };
+    let pending =
+        store.pending_after_sync(&settings.account, folder, uidvalidity, settings.all_mail)?;
+    let capabilities = session
+        .capabilities()
+        .map_err(|e| SyncError::from_imap("CAPABILITY", e))?;
+    let (can_move, uidplus) = (
+        capabilities.has_str("MOVE"),
+        capabilities.has_str("UIDPLUS"),
+    );
+    drop(capabilities);
+    for chunk in pending.chunks(settings.batch.max(1)) {
+        let set = uid_set(chunk);
+        let step = |error| SyncError::from_imap("the after-sync action", error);
+        match &settings.after_sync {
+            AfterSync::Keep => {}
+            AfterSync::MarkSeen => {
+                session
+                    .uid_store(&set, r"+FLAGS.SILENT (\Seen)")
+                    .map_err(step)?;
+            }
+            AfterSync::MoveTo(target) if can_move => {
+                session.uid_mv(&set, target).map_err(step)?;
+            }
+            AfterSync::MoveTo(target) => {
+                session.uid_copy(&set, quote(target)).map_err(step)?;
+                delete(session, &set, uidplus)?;
+            }
+            AfterSync::Delete => delete(session, &set, uidplus)?,
+        }
+        store.mark_acted(&settings.account, folder, uidvalidity, chunk)?;
+    }
+    Ok(pending.len())
+}
+
+/// Flags the set `\Deleted` and expunges exactly it (UID EXPUNGE). Without UIDPLUS a plain
+/// EXPUNGE would also remove other mail someone flagged, so the flag stays for the server.
+fn delete(session: &mut connect::Session, set: &str, uidplus: bool) -> Result<(), SyncError> {
+    session
+        .uid_store(set, r"+FLAGS.SILENT (\Deleted)")
+        .map_err(|e| SyncError::from_imap("STORE \\Deleted", e))?;
+    if uidplus {
+        session
+            .uid_expunge(set)
+            .map_err(|e| SyncError::from_imap("UID EXPUNGE", e))?;
+    }
+    Ok(())
+}
+
+/// An IMAP quoted string (the crate's COPY does not quote the folder name).
+fn quote(folder: &str) -> String {
+    format!("\"{}\"", folder.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// A compact UID set: `5:9,12,20:21`.

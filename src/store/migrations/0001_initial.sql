@@ -32,6 +32,7 @@ CREATE TABLE message_sources (
     uidvalidity INTEGER NOT NULL,   -- 0 for files
     uid         INTEGER NOT NULL,   -- 0 for files
     seen_at     INTEGER NOT NULL,
+    acted       INTEGER NOT NULL DEFAULT 0,   -- the account's post-action was done on the server
     PRIMARY KEY (account, folder, uidvalidity, uid)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX message_sources_by_message ON message_sources(message_id);
@@ -266,5 +267,8 @@ CREATE TABLE accounts (
     tls        TEXT    NOT NULL,   -- implicit | starttls
     user       TEXT    NOT NULL,
     folders    TEXT    NOT NULL,   -- JSON array
-    pin_sha256 TEXT
+    pin_sha256 TEXT,
+    after_sync TEXT    NOT NULL DEFAULT 'keep',   -- keep | seen | move | delete
+    move_to    TEXT,
+    all_mail   INTEGER NOT NULL DEFAULT 0         -- act on every message, not only reports
 ) STRICT, WITHOUT ROWID;
