@@ -113,7 +113,10 @@ fn a_killed_sync_rerun_ends_with_exactly_the_servers_set() {
         String::from_utf8_lossy(&added.stderr)
     );
 
-    let mut child = bouncedesk(&["sync"]).spawn().expect("sync starts");
+    let mut child = bouncedesk(&["sync"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sync starts");
     let started = Instant::now();
     let mut killed = false;
     while started.elapsed() < Duration::from_secs(120) {

@@ -118,11 +118,9 @@ impl Store {
                 }
                 None => {
                     summary.already_stored += 1;
-                    let message_id: i64 = tx.query_row(
-                        "SELECT id FROM messages WHERE sha256 = ?1",
-                        [&prepared.sha256[..]],
-                        |row| row.get(0),
-                    )?;
+                    let message_id: i64 = tx
+                        .prepare_cached("SELECT id FROM messages WHERE sha256 = ?1")?
+                        .query_row([&prepared.sha256[..]], |row| row.get(0))?;
                     record_source(&tx, message_id, &prepared.source)?;
                 }
             }
@@ -233,11 +231,13 @@ fn insert_message(tx: &Transaction<'_>, prepared: &Prepared) -> Result<Option<i6
     let anomalies = serde_json::to_string(&report.anomalies)
         .map_err(|error| StoreError::Damaged(error.to_string()))?;
     let id: Option<i64> = tx
-        .query_row(
+        .prepare_cached(
             "INSERT INTO messages (sha256, size, received_at, ingested_at, kind, anomalies,
                  orig_message_id, orig_list_id, orig_subject, engine_version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (sha256) DO NOTHING RETURNING id",
+        )?
+        .query_row(
             params![
                 &prepared.sha256[..],
                 prepared.size as i64,
@@ -254,10 +254,8 @@ fn insert_message(tx: &Transaction<'_>, prepared: &Prepared) -> Result<Option<i6
         )
         .optional()?;
     if let Some(id) = id {
-        tx.execute(
-            "INSERT INTO message_raw (message_id, data) VALUES (?1, ?2)",
-            params![id, prepared.raw_zstd],
-        )?;
+        tx.prepare_cached("INSERT INTO message_raw (message_id, data) VALUES (?1, ?2)")?
+            .execute(params![id, prepared.raw_zstd])?;
     }
     Ok(id)
 }
@@ -283,8 +281,8 @@ pub(super) fn insert_bounce(
 ) -> Result<()> {
     let key = recipient_key(&bounce.recipient);
     let label: Option<(String, String, String)> = tx
-        .query_row(
-            "SELECT class, reason, note FROM manual_labels WHERE sha256 = ?1 AND recipient_key = ?2",
+        .prepare_cached("SELECT class, reason, note FROM manual_labels WHERE sha256 = ?1 AND recipient_key = ?2")?
+            .query_row(
             params![context.sha256, key],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
@@ -298,38 +296,38 @@ pub(super) fn insert_bounce(
         ),
     };
     let at = context.received_at;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO bounces (message_id, position, occurred_at, day, recipient, recipient_key,
              domain, kind, action, status, reply_code, class, reason, engine_class,
              engine_reason, hard_bounce, diagnostic, remote_mta, reporting_mta, last_attempt,
              feedback_type, why)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
              ?18, ?19, ?20, ?21, ?22)",
-        params![
-            context.message_id,
-            position as i64,
-            at,
-            at.div_euclid(86_400),
-            bounce.recipient,
-            key,
-            domain_of(&bounce.recipient),
-            context.kind.as_str(),
-            bounce.action.as_str(),
-            bounce.status,
-            bounce.reply_code,
-            class,
-            reason,
-            bounce.class.as_str(),
-            bounce.reason.as_str(),
-            bounce.hard_bounce,
-            bounce.diagnostic,
-            bounce.remote_mta,
-            bounce.reporting_mta,
-            bounce.last_attempt,
-            bounce.feedback_type,
-            why,
-        ],
-    )?;
+    )?
+    .execute(params![
+        context.message_id,
+        position as i64,
+        at,
+        at.div_euclid(86_400),
+        bounce.recipient,
+        key,
+        domain_of(&bounce.recipient),
+        context.kind.as_str(),
+        bounce.action.as_str(),
+        bounce.status,
+        bounce.reply_code,
+        class,
+        reason,
+        bounce.class.as_str(),
+        bounce.reason.as_str(),
+        bounce.hard_bounce,
+        bounce.diagnostic,
+        bounce.remote_mta,
+        bounce.reporting_mta,
+        bounce.last_attempt,
+        bounce.feedback_type,
+        why,
+    ])?;
     Ok(())
 }
 
@@ -354,13 +352,20 @@ fn record_source(tx: &Transaction<'_>, message_id: i64, source: &Source) -> Resu
     let (account, folder, uidvalidity, uid) = source_key(source);
     // A position holds one message: a rewritten mbox (`path#3` now another message) points
     // the position at the new one.
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO message_sources (message_id, account, folder, uidvalidity, uid, seen_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (account, folder, uidvalidity, uid)
          DO UPDATE SET message_id = excluded.message_id, seen_at = excluded.seen_at",
-        params![message_id, account, folder, uidvalidity, uid, now()],
-    )?;
+    )?
+    .execute(params![
+        message_id,
+        account,
+        folder,
+        uidvalidity,
+        uid,
+        now()
+    ])?;
     Ok(())
 }
 
@@ -387,7 +392,7 @@ pub fn content_hash(raw: &[u8]) -> [u8; 32] {
 
 /// Compresses raw mail for storage.
 pub fn compress(raw: &[u8]) -> Result<Vec<u8>> {
-    zstd::bulk::compress(raw, 3).map_err(StoreError::Compression)
+    zstd::bulk::compress(raw, 1).map_err(StoreError::Compression)
 }
 
 /// Restores stored raw mail.

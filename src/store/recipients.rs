@@ -63,33 +63,31 @@ pub(super) fn refresh(
             })
             .collect::<Result<Vec<Event>>>()?;
         let keep: Option<Keep> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT note, kept_at, released_at IS NOT NULL FROM kept_recipients
                  WHERE recipient_key = ?1",
-                [key],
-                |row| {
-                    Ok(Keep {
-                        note: row.get(0)?,
-                        kept_at: row.get(1)?,
-                        released: row.get(2)?,
-                    })
-                },
-            )
+            )?
+            .query_row([key], |row| {
+                Ok(Keep {
+                    note: row.get(0)?,
+                    kept_at: row.get(1)?,
+                    released: row.get(2)?,
+                })
+            })
             .optional()?;
         let verdict = policy::evaluate(&history, keep.as_ref(), thresholds);
         let before: Option<(String, Option<i64>)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT state, cause_bounce_id FROM recipients WHERE recipient_key = ?1",
-                [key],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            )?
+            .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         let last_failed = history
             .iter()
             .filter(|event| event.action == Action::Failed)
             .map(|event| event.at)
             .max();
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO recipients (recipient_key, domain, state, reason, since, soft_count,
                  cause_bounce_id, last_failed_at, listed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
@@ -98,17 +96,17 @@ pub(super) fn refresh(
                  reason = excluded.reason, since = excluded.since,
                  soft_count = excluded.soft_count, cause_bounce_id = excluded.cause_bounce_id,
                  last_failed_at = excluded.last_failed_at",
-            params![
-                key,
-                domain_of(key),
-                verdict.state.as_str(),
-                verdict.reason,
-                verdict.since,
-                verdict.soft_count,
-                verdict.cause,
-                last_failed,
-            ],
-        )?;
+        )?
+        .execute(params![
+            key,
+            domain_of(key),
+            verdict.state.as_str(),
+            verdict.reason,
+            verdict.since,
+            verdict.soft_count,
+            verdict.cause,
+            last_failed,
+        ])?;
         let (from, cause_before) =
             before.unwrap_or_else(|| (State::Active.as_str().to_string(), None));
         // A change of state, or of the bounce a suppression rests on (a label turned a soft
@@ -116,19 +114,19 @@ pub(super) fn refresh(
         let new_cause = verdict.state == State::Suppressed && cause_before != verdict.cause;
         if from != verdict.state.as_str() || new_cause {
             changes += 1;
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO recipient_events (recipient_key, at, from_state, to_state, reason,
                      bounce_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    key,
-                    now(),
-                    from,
-                    verdict.state.as_str(),
-                    verdict.reason,
-                    verdict.cause
-                ],
-            )?;
+            )?
+            .execute(params![
+                key,
+                now(),
+                from,
+                verdict.state.as_str(),
+                verdict.reason,
+                verdict.cause
+            ])?;
         }
     }
     Ok(changes)
@@ -175,18 +173,18 @@ impl Store {
         let thresholds = self.thresholds()?;
         let tx = self.conn.transaction()?;
         if keep {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO kept_recipients (recipient_key, note, kept_at, released_at)
                  VALUES (?1, ?2, ?3, NULL)
                  ON CONFLICT (recipient_key) DO UPDATE SET note = excluded.note,
                      kept_at = excluded.kept_at, released_at = NULL",
-                params![key, note, now()],
-            )?;
+            )?
+            .execute(params![key, note, now()])?;
         } else {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE kept_recipients SET released_at = ?2 WHERE recipient_key = ?1",
-                params![key, now()],
-            )?;
+            )?
+            .execute(params![key, now()])?;
         }
         refresh(&tx, &BTreeSet::from([key]), &thresholds)?;
         tx.commit()?;
@@ -202,11 +200,11 @@ impl Store {
             ("policy.soft_span_hours", thresholds.soft_span_hours),
             ("policy.soft_reset_days", thresholds.soft_reset_days),
         ] {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value.to_string()],
-            )?;
+            )?
+            .execute(params![key, value.to_string()])?;
         }
         let keys: BTreeSet<String> = tx
             .prepare("SELECT DISTINCT recipient_key FROM bounces")?

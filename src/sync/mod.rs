@@ -12,7 +12,7 @@ mod connect;
 pub use connect::{fingerprint, normalize_fingerprint};
 
 use crate::classify::Classifier;
-use crate::store::{Prepared, Source, Store, StoreError};
+use crate::store::{IngestSummary, Prepared, Source, Store, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -395,43 +395,16 @@ fn sync_once(
             folder: folder.clone(),
             new: uids.len(),
         });
-        let mut done = 0;
-        for chunk in uids.chunks(settings.batch.max(1)) {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(SyncError::Cancelled);
-            }
-            let fetches = session
-                .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
-                .map_err(|e| SyncError::from_imap("UID FETCH", e))?;
-            let mut batch = Vec::with_capacity(chunk.len());
-            for fetch in fetches.iter() {
-                let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) else {
-                    continue;
-                };
-                let source = Source::Imap {
-                    account: settings.account.clone(),
-                    folder: folder.clone(),
-                    uidvalidity,
-                    uid,
-                };
-                batch.push(Prepared::new(source, body, classifier)?);
-            }
-            // Commit in UID order, so the highest committed UID is a safe place to resume.
-            batch.sort_by_key(|prepared| match prepared.source {
-                Source::Imap { uid, .. } => uid,
-                Source::File { .. } => 0,
-            });
-            let committed = store.commit(&batch)?;
-            summary.fetched += batch.len();
-            summary.new_messages += committed.new_messages;
-            summary.already_stored += committed.already_stored;
-            done += chunk.len();
-            progress(SyncEvent::Committed {
-                folder: folder.clone(),
-                done,
-                total: uids.len(),
-            });
-        }
+        download_folder(
+            &mut session,
+            settings,
+            store,
+            classifier,
+            cancel,
+            progress,
+            summary,
+            (folder, uidvalidity, &uids),
+        )?;
     }
     if settings.after_sync != AfterSync::Keep {
         for folder in &settings.folders {
@@ -441,6 +414,101 @@ fn sync_once(
     // A failed LOGOUT changes nothing that was committed.
     let _ = session.logout();
     Ok(())
+}
+
+/// A fetched batch on its way to the store: (UID, raw message) in UID order.
+type Fetched = Vec<(u32, Vec<u8>)>;
+
+/// Downloads `uids` of one folder while a second thread classifies and commits what was
+/// already downloaded, so the network and the disk work at the same time. Batches reach the
+/// store in UID order, so the highest committed UID stays a safe place to resume.
+#[allow(clippy::too_many_arguments)]
+fn download_folder(
+    session: &mut connect::Session,
+    settings: &ImapSettings,
+    store: &mut Store,
+    classifier: &Classifier,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(SyncEvent),
+    summary: &mut SyncSummary,
+    (folder, uidvalidity, uids): (&str, u32, &[u32]),
+) -> Result<(), SyncError> {
+    // Two batches in flight at most: enough to overlap, little memory.
+    let (to_store, batches) = std::sync::mpsc::sync_channel::<Fetched>(1);
+    let (report, reports) = std::sync::mpsc::channel::<Result<(usize, IngestSummary), SyncError>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in batches {
+                let count = batch.len();
+                let prepared: Result<Vec<Prepared>, SyncError> = batch
+                    .into_iter()
+                    .map(|(uid, raw)| {
+                        let source = Source::Imap {
+                            account: settings.account.clone(),
+                            folder: folder.to_string(),
+                            uidvalidity,
+                            uid,
+                        };
+                        Prepared::new(source, &raw, classifier).map_err(SyncError::from)
+                    })
+                    .collect();
+                let result = prepared
+                    .and_then(|prepared| store.commit(&prepared).map_err(SyncError::from))
+                    .map(|committed| (count, committed));
+                let failed = result.is_err();
+                if report.send(result).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut done = 0;
+        let mut drain = |block: bool, done: &mut usize| -> Result<(), SyncError> {
+            let next = |reports: &std::sync::mpsc::Receiver<_>| {
+                if block {
+                    reports.recv().ok()
+                } else {
+                    reports.try_recv().ok()
+                }
+            };
+            while let Some(result) = next(&reports) {
+                let (count, committed): (usize, IngestSummary) = result?;
+                summary.fetched += count;
+                summary.new_messages += committed.new_messages;
+                summary.already_stored += committed.already_stored;
+                *done += count;
+                progress(SyncEvent::Committed {
+                    folder: folder.to_string(),
+                    done: *done,
+                    total: uids.len(),
+                });
+            }
+            Ok(())
+        };
+        let fetched = (|| {
+            for chunk in uids.chunks(settings.batch.max(1)) {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(SyncError::Cancelled);
+                }
+                let fetches = session
+                    .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
+                    .map_err(|e| SyncError::from_imap("UID FETCH", e))?;
+                let mut batch: Fetched = fetches
+                    .iter()
+                    .filter_map(|fetch| Some((fetch.uid?, fetch.body()?.to_vec())))
+                    .collect();
+                batch.sort_unstable_by_key(|(uid, _)| *uid);
+                if to_store.send(batch).is_err() {
+                    break;
+                }
+                drain(false, &mut done)?;
+            }
+            Ok(())
+        })();
+        // Let the committer finish what it has, then report how it ended.
+        drop(to_store);
+        let committed = drain(true, &mut done);
+        fetched.and(committed)
+    })
 }
 
 /// Applies the after-sync action to the messages of `folder` that are committed locally and

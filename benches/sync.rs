@@ -1,0 +1,128 @@
+//! Sync speed against a loopback Dovecot over TLS, beside mbsync on the same mailbox.
+//!
+//! 10,000 bounces of about 3 KB: Bounce Desk downloads, classifies and commits them into a
+//! fresh store; mbsync (isync, `FSync no`) only downloads them into a maildir. Each runs five
+//! times, in turns; the medians and their ratio are printed. Needs `dovecot-imapd` and
+//! `isync` (Debian). `BENCH_MESSAGES` sets the count.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use bouncedesk::store::Store;
+use bouncedesk::sync::{self, ImapSettings, TlsMode};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+use support::dovecot::{Dovecot, PASSWORD, USER};
+use support::{HOUR, T0, hard};
+
+const ROUNDS: usize = 5;
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    if std::env::args().any(|arg| arg == "--list") {
+        return;
+    }
+    let count: usize = std::env::var("BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    // About 3 KB each: a report plus the returned message's text.
+    let filler = "The returned newsletter text goes on for a while. ".repeat(36);
+    let mail: Vec<String> = (0..count)
+        .map(|i| {
+            let report = hard(
+                i,
+                &format!("user{i}@example.com"),
+                T0 + (i as i64 % 1000) * HOUR,
+            );
+            report.replacen("--b", &format!("{filler}\r\n--b"), 1)
+        })
+        .collect();
+    let average = mail.iter().map(String::len).sum::<usize>() / count.max(1);
+    let server = Dovecot::start(true, &mail);
+    let work = tempfile::tempdir().expect("temp dir");
+    let ca = work.path().join("ca.pem");
+    std::fs::write(&ca, &server.ca_pem).expect("ca");
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    let mbsync = Command::new("mbsync").arg("--version").output().is_ok();
+    for round in 0..ROUNDS {
+        let db = work.path().join(format!("store-{round}.sqlite"));
+        let mut store = Store::open(&db).expect("store");
+        let mut settings = ImapSettings::new(
+            "bench",
+            "localhost",
+            server.tls_port,
+            TlsMode::Implicit,
+            USER,
+        );
+        settings.extra_roots_pem = vec![server.ca_pem.clone()];
+        let started = Instant::now();
+        let summary = sync::run(
+            &settings,
+            PASSWORD,
+            &mut store,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("sync");
+        ours.push(started.elapsed());
+        assert_eq!(summary.new_messages, count);
+
+        if mbsync {
+            let out = work.path().join(format!("mbsync-{round}"));
+            std::fs::create_dir_all(&out).expect("out");
+            let rc = work.path().join("mbsyncrc");
+            std::fs::write(
+                &rc,
+                format!(
+                    "FSync no\n\nIMAPStore far\nHost localhost\nPort {port}\nUser {USER}\n\
+                     PassCmd \"printenv BENCH_IMAP_PASSWORD\"\nSSLType IMAPS\nCertificateFile {ca}\n\n\
+                     MaildirStore near\nPath {out}/\nInbox {out}/INBOX\n\n\
+                     Channel bench\nFar :far:\nNear :near:\nPatterns INBOX\nSync Pull\nCreate Near\nSyncState *\n",
+                    port = server.tls_port,
+                    ca = ca.display(),
+                    out = out.display()
+                ),
+            )
+            .expect("mbsyncrc");
+            let started = Instant::now();
+            let status = Command::new("mbsync")
+                .arg("-c")
+                .arg(&rc)
+                .args(["-q", "bench"])
+                .env("BENCH_IMAP_PASSWORD", PASSWORD)
+                .status()
+                .expect("mbsync runs");
+            theirs.push(started.elapsed());
+            assert!(status.success(), "mbsync failed");
+        }
+    }
+    let ours = median(ours);
+    println!("sync bench: {count} messages of ~{average} bytes over TLS from a loopback Dovecot");
+    println!(
+        "  bouncedesk sync (download + classify + commit): {:.2} s median of {ROUNDS} = {:.0} messages/s",
+        ours.as_secs_f64(),
+        count as f64 / ours.as_secs_f64()
+    );
+    if mbsync {
+        let theirs = median(theirs);
+        println!(
+            "  mbsync (download only, FSync no):              {:.2} s median of {ROUNDS} = {:.0} messages/s",
+            theirs.as_secs_f64(),
+            count as f64 / theirs.as_secs_f64()
+        );
+        println!(
+            "  ratio bouncedesk / mbsync: {:.2}",
+            ours.as_secs_f64() / theirs.as_secs_f64()
+        );
+    } else {
+        println!("  mbsync not installed (apt-get install isync): no comparison");
+    }
+}
