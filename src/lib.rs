@@ -11,5 +11,6 @@ pub mod families;
 pub mod lists;
 pub mod mailfiles;
 pub mod policy;
+pub mod secrets;
 pub mod store;
 pub mod sync;

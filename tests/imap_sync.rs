@@ -166,3 +166,66 @@ fn a_server_without_starttls_is_refused_before_login() {
     let error = sync(&settings, PASSWORD, &mut store).expect_err("refused");
     assert!(matches!(error, SyncError::StartTlsNotOffered), "{error}");
 }
+
+#[test]
+fn account_test_walks_the_steps_and_a_missing_password_says_where_to_put_it() {
+    let server = Dovecot::start(true, &messages(0..2));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("store.sqlite");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &server.ca_pem).expect("ca");
+    let bouncedesk = |args: &[&str], password: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_bouncedesk"));
+        command
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("SSL_CERT_FILE", &ca);
+        command.env_remove("BOUNCEDESK_PASSWORD");
+        if let Some(password) = password {
+            command.env("BOUNCEDESK_PASSWORD", password);
+        }
+        command.output().expect("bouncedesk runs")
+    };
+    let port = server.tls_port.to_string();
+    let add = bouncedesk(
+        &[
+            "account",
+            "add",
+            "news",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--tls",
+            "implicit",
+            "--user",
+            USER,
+        ],
+        None,
+    );
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let tested = bouncedesk(&["account", "test", "news"], Some(PASSWORD));
+    let said = String::from_utf8_lossy(&tested.stdout);
+    assert!(
+        tested.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    assert!(
+        said.contains("logged in as bounces") && said.contains("folder INBOX: 2 message(s)"),
+        "{said}"
+    );
+
+    let wrong = bouncedesk(&["account", "test", "news"], Some("nope"));
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong user name or password"));
+
+    let missing = bouncedesk(&["sync", "news"], None);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("BOUNCEDESK_PASSWORD"));
+}

@@ -2,6 +2,7 @@
 
 use super::AccountAction;
 use super::store::{fail, open};
+use crate::secrets;
 use crate::store::Account;
 use crate::sync::{self, AfterSync, SyncEvent, TlsMode};
 use std::io::IsTerminal;
@@ -27,6 +28,7 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
             after,
             move_to,
             all_mail,
+            save_password,
         } => {
             let Some(tls) = TlsMode::from_name(&tls) else {
                 return fail("--tls must be implicit or starttls");
@@ -53,19 +55,26 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
                 after_sync,
                 all_mail,
             };
-            match store.save_account(&account) {
-                Ok(()) => {
-                    say!(
-                        "account {} saved ({}:{} {})",
-                        account.name,
-                        account.host,
-                        account.port,
-                        account.tls.as_str()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(error) => fail(error),
+            if let Err(error) = store.save_account(&account) {
+                return fail(error);
             }
+            say!(
+                "account {} saved ({}:{} {})",
+                account.name,
+                account.host,
+                account.port,
+                account.tls.as_str()
+            );
+            if save_password {
+                let saved = ask(&account)
+                    .map_err(|()| "no password typed".to_string())
+                    .and_then(|password| secrets::save(&account.name, &password));
+                match saved {
+                    Ok(()) => say!("password kept in the OS keyring"),
+                    Err(why) => return fail(why),
+                }
+            }
+            ExitCode::SUCCESS
         }
         AccountAction::List => match store.accounts() {
             Ok(accounts) => {
@@ -108,6 +117,9 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
         }
         AccountAction::Remove { name } => match store.remove_account(&name) {
             Ok(()) => {
+                if let Err(why) = secrets::forget(&name) {
+                    eprintln!("bouncedesk: {why}");
+                }
                 say!("account {name} removed; its mail stays in the store");
                 ExitCode::SUCCESS
             }
@@ -116,19 +128,31 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
     }
 }
 
-/// The password: `$BOUNCEDESK_PASSWORD`, else asked for on the terminal.
+/// The password: `$BOUNCEDESK_PASSWORD`, else the OS keyring, else asked for on the terminal.
 fn password(account: &Account) -> Result<String, ExitCode> {
     if let Ok(password) = std::env::var("BOUNCEDESK_PASSWORD") {
         return Ok(password);
     }
+    match secrets::load(&account.name) {
+        Ok(Some(password)) => return Ok(password),
+        Ok(None) => {}
+        Err(why) if std::io::stdin().is_terminal() => eprintln!("bouncedesk: {why}"),
+        Err(_) => {}
+    }
     if !std::io::stdin().is_terminal() {
         return Err(fail(format!(
-            "no password for {}: set BOUNCEDESK_PASSWORD or run in a terminal",
+            "no password for {}: set BOUNCEDESK_PASSWORD, keep one in the OS keyring \
+             (account add --save-password), or run in a terminal",
             account.name
         )));
     }
+    ask(account).map_err(|()| ExitCode::FAILURE)
+}
+
+/// Asks for the password on the terminal.
+fn ask(account: &Account) -> Result<String, ()> {
     rpassword::prompt_password(format!("Password for {}@{}: ", account.user, account.host))
-        .map_err(|error| fail(format!("cannot read the password: {error}")))
+        .map_err(|error| eprintln!("bouncedesk: cannot read the password: {error}"))
 }
 
 /// `bouncedesk sync [NAME]`
@@ -155,30 +179,39 @@ pub fn sync(db: Option<PathBuf>, name: Option<&str>) -> ExitCode {
             Ok(password) => password,
             Err(code) => return code,
         };
+        // A progress bar on a terminal; nothing on a pipe or in a cron job.
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
         let mut progress = |event: SyncEvent| match event {
-            SyncEvent::Connecting(attempt) if attempt > 1 => {
-                eprintln!("{}: reconnecting (attempt {attempt})", account.name);
+            SyncEvent::Connecting(attempt) => {
+                bar.set_message(format!("connecting (attempt {attempt})"));
             }
             SyncEvent::Folder { folder, new } => {
-                eprintln!("{}/{folder}: {new} new message(s)", account.name);
+                bar.set_prefix(format!("{}/{folder}", account.name));
+                bar.set_length(new as u64);
+                bar.set_position(0);
+                bar.set_message(format!("{new} new"));
             }
-            SyncEvent::Committed {
-                folder,
-                done,
-                total,
-            } => {
-                eprintln!("{}/{folder}: {done}/{total} stored", account.name);
+            SyncEvent::Committed { done, .. } => {
+                bar.set_position(done as u64);
+                bar.set_message("stored");
             }
-            SyncEvent::Retrying(why) => eprintln!("{}: {why}; retrying", account.name),
-            SyncEvent::Connecting(_) => {}
+            SyncEvent::Retrying(why) => bar.println(format!("{}: {why}; retrying", account.name)),
         };
-        match sync::run(
+        let result = sync::run(
             &account.settings(),
             &password,
             &mut store,
             &cancel,
             &mut progress,
-        ) {
+        );
+        bar.finish_and_clear();
+        match result {
             Ok(summary) => say!(
                 "{}: {} fetched, {} new, {} already stored, {} reconnection(s), after-sync action on {}",
                 account.name,

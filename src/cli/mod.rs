@@ -141,6 +141,9 @@ pub enum AccountAction {
         /// Apply --after to all mail, not only to bounces and other reports.
         #[arg(long)]
         all_mail: bool,
+        /// Ask for the password now and keep it in the OS keyring.
+        #[arg(long)]
+        save_password: bool,
     },
     /// List the accounts.
     List,

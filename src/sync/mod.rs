@@ -416,12 +416,9 @@ fn sync_once(
     Ok(())
 }
 
-/// A fetched batch on its way to the store: (UID, raw message) in UID order.
-type Fetched = Vec<(u32, Vec<u8>)>;
-
-/// Downloads `uids` of one folder while a second thread classifies and commits what was
-/// already downloaded, so the network and the disk work at the same time. Batches reach the
-/// store in UID order, so the highest committed UID stays a safe place to resume.
+/// Downloads and classifies `uids` of one folder while a second thread commits what was
+/// already classified, so the network, the CPU and the disk work at the same time. Batches
+/// reach the store in UID order, so the highest committed UID stays a safe place to resume.
 #[allow(clippy::too_many_arguments)]
 fn download_folder(
     session: &mut connect::Session,
@@ -434,26 +431,15 @@ fn download_folder(
     (folder, uidvalidity, uids): (&str, u32, &[u32]),
 ) -> Result<(), SyncError> {
     // Two batches in flight at most: enough to overlap, little memory.
-    let (to_store, batches) = std::sync::mpsc::sync_channel::<Fetched>(1);
+    let (to_store, batches) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
     let (report, reports) = std::sync::mpsc::channel::<Result<(usize, IngestSummary), SyncError>>();
     std::thread::scope(|scope| {
         scope.spawn(move || {
             for batch in batches {
                 let count = batch.len();
-                let prepared: Result<Vec<Prepared>, SyncError> = batch
-                    .into_iter()
-                    .map(|(uid, raw)| {
-                        let source = Source::Imap {
-                            account: settings.account.clone(),
-                            folder: folder.to_string(),
-                            uidvalidity,
-                            uid,
-                        };
-                        Prepared::new(source, &raw, classifier).map_err(SyncError::from)
-                    })
-                    .collect();
-                let result = prepared
-                    .and_then(|prepared| store.commit(&prepared).map_err(SyncError::from))
+                let result = store
+                    .commit(&batch)
+                    .map_err(SyncError::from)
                     .map(|committed| (count, committed));
                 let failed = result.is_err();
                 if report.send(result).is_err() || failed {
@@ -492,11 +478,23 @@ fn download_folder(
                 let fetches = session
                     .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
                     .map_err(|e| SyncError::from_imap("UID FETCH", e))?;
-                let mut batch: Fetched = fetches
-                    .iter()
-                    .filter_map(|fetch| Some((fetch.uid?, fetch.body()?.to_vec())))
-                    .collect();
-                batch.sort_unstable_by_key(|(uid, _)| *uid);
+                let mut batch = Vec::with_capacity(chunk.len());
+                for fetch in fetches.iter() {
+                    let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) else {
+                        continue;
+                    };
+                    let source = Source::Imap {
+                        account: settings.account.clone(),
+                        folder: folder.to_string(),
+                        uidvalidity,
+                        uid,
+                    };
+                    batch.push(Prepared::new(source, body, classifier)?);
+                }
+                batch.sort_unstable_by_key(|prepared| match prepared.source {
+                    Source::Imap { uid, .. } => uid,
+                    Source::File { .. } => 0,
+                });
                 if to_store.send(batch).is_err() {
                     break;
                 }
