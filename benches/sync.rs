@@ -66,6 +66,9 @@ fn main() {
             USER,
         );
         settings.extra_roots_pem = vec![server.ca_pem.clone()];
+        if let Some(batch) = std::env::var("BENCH_BATCH").ok().and_then(|v| v.parse().ok()) {
+            settings.batch = batch;
+        }
         let started = Instant::now();
         let summary = sync::run(
             &settings,
