@@ -51,6 +51,7 @@ fn main() {
     std::fs::write(&ca, &server.ca_pem).expect("ca");
 
     let mut ours = Vec::new();
+    let mut nothing_new = Vec::new();
     let mut theirs = Vec::new();
     let mbsync = Command::new("mbsync").arg("--version").output().is_ok();
     // Round 0 warms both up (Dovecot's first SELECT files the new mail away) and is not
@@ -66,7 +67,10 @@ fn main() {
             USER,
         );
         settings.extra_roots_pem = vec![server.ca_pem.clone()];
-        if let Some(batch) = std::env::var("BENCH_BATCH").ok().and_then(|v| v.parse().ok()) {
+        if let Some(batch) = std::env::var("BENCH_BATCH")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
             settings.batch = batch;
         }
         let started = Instant::now();
@@ -82,6 +86,18 @@ fn main() {
             ours.push(started.elapsed());
         }
         assert_eq!(summary.new_messages, count);
+        // Again, with nothing new: connect, log in, EXAMINE, done.
+        let started = Instant::now();
+        let again = sync::run(
+            &settings,
+            PASSWORD,
+            &mut store,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("sync");
+        nothing_new.push(started.elapsed());
+        assert_eq!(again.fetched, 0);
 
         if mbsync {
             let out = work.path().join(format!("mbsync-{round}"));
@@ -120,6 +136,11 @@ fn main() {
         "  bouncedesk sync (download + classify + commit): {:.2} s median of {ROUNDS} = {:.0} messages/s",
         ours.as_secs_f64(),
         count as f64 / ours.as_secs_f64()
+    );
+    let idle = median(nothing_new);
+    println!(
+        "  bouncedesk sync with nothing new (connect, TLS, login, EXAMINE): {:.3} s median",
+        idle.as_secs_f64()
     );
     if mbsync {
         let theirs = median(theirs);

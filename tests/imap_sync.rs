@@ -229,3 +229,28 @@ fn account_test_walks_the_steps_and_a_missing_password_says_where_to_put_it() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("BOUNCEDESK_PASSWORD"));
 }
+
+#[test]
+fn cancel_stops_between_batches_and_keeps_what_was_stored() {
+    let server = Dovecot::start(true, &messages(0..600));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let mut settings = settings(&server, TlsMode::Implicit);
+    settings.batch = 100;
+    let cancel = AtomicBool::new(false);
+    let result = sync::run(&settings, PASSWORD, &mut store, &cancel, &mut |event| {
+        if matches!(event, sync::SyncEvent::Committed { done, .. } if done >= 200) {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    assert!(matches!(result, Err(SyncError::Cancelled)), "{result:?}");
+    let (stored, _) = count(&store);
+    assert!(
+        stored >= 200 && stored < 600,
+        "stopped part-way with whole batches: {stored}"
+    );
+    assert_eq!(stored % 100, 0);
+    let rest = sync(&settings, PASSWORD, &mut store).expect("resume");
+    assert_eq!(rest.new_messages as i64, 600 - stored);
+    assert_eq!(count(&store), (600, 600));
+}

@@ -300,9 +300,10 @@ pub(super) fn insert_bounce(
         "INSERT INTO bounces (message_id, position, occurred_at, day, recipient, recipient_key,
              domain, kind, action, status, reply_code, class, reason, engine_class,
              engine_reason, hard_bounce, diagnostic, remote_mta, reporting_mta, last_attempt,
-             feedback_type, why)
+             feedback_type, why, listed)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20, ?21, ?22)",
+             ?18, ?19, ?20, ?21, ?22,
+             EXISTS (SELECT 1 FROM list_members WHERE recipient_key = ?6))",
     )?
     .execute(params![
         context.message_id,

@@ -24,7 +24,11 @@ fn refresh_membership(tx: &rusqlite::Transaction<'_>) -> Result<()> {
          INSERT INTO member_domains (domain, members)
              SELECT domain, COUNT(DISTINCT recipient_key) FROM list_members GROUP BY domain;
          UPDATE recipients SET listed = EXISTS
-             (SELECT 1 FROM list_members m WHERE m.recipient_key = recipients.recipient_key);",
+             (SELECT 1 FROM list_members m WHERE m.recipient_key = recipients.recipient_key);
+         UPDATE bounces SET listed = 1 WHERE listed = 0
+             AND recipient_key IN (SELECT recipient_key FROM list_members);
+         UPDATE bounces SET listed = 0 WHERE listed = 1
+             AND recipient_key NOT IN (SELECT recipient_key FROM list_members);",
     )?;
     Ok(())
 }

@@ -370,11 +370,8 @@ impl Store {
             )?
         } else {
             self.conn.query_row(
-                "SELECT COUNT(*) FROM recipients r JOIN (
-                     SELECT DISTINCT recipient_key FROM bounces
-                     WHERE day BETWEEN ?1 AND ?2 AND action = 'failed'
-                 ) d ON d.recipient_key = r.recipient_key
-                 WHERE r.listed = 1",
+                "SELECT COUNT(DISTINCT recipient_key) FROM bounces
+                 WHERE day BETWEEN ?1 AND ?2 AND action = 'failed' AND listed = 1",
                 params![from, to],
                 |row| row.get(0),
             )?

@@ -63,13 +63,15 @@ CREATE TABLE bounces (
     last_attempt    TEXT,
     feedback_type   TEXT,
     why             TEXT    NOT NULL,
+    listed          INTEGER NOT NULL DEFAULT 0,   -- the recipient is on an imported list
     UNIQUE (message_id, position)
 ) STRICT;
 CREATE INDEX bounces_by_recipient ON bounces(recipient_key, occurred_at);
 CREATE INDEX bounces_by_day ON bounces(day, class);
 CREATE INDEX bounces_to_review ON bounces(occurred_at) WHERE class = 'unknown';
 CREATE INDEX bounces_by_class_domain ON bounces(class, domain, day);
-CREATE INDEX bounces_failed_by_day ON bounces(day, recipient_key) WHERE action = 'failed';
+CREATE INDEX bounces_listed_failures_by_day ON bounces(day, recipient_key)
+    WHERE action = 'failed' AND listed = 1;
 
 -- Roll-ups for the dashboard, kept in step with `bounces` by the triggers below, so that a
 -- chart over a million bounces reads a few thousand rows. NULL codes are stored as ''/0.
