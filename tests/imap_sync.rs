@@ -246,7 +246,7 @@ fn cancel_stops_between_batches_and_keeps_what_was_stored() {
     assert!(matches!(result, Err(SyncError::Cancelled)), "{result:?}");
     let (stored, _) = count(&store);
     assert!(
-        stored >= 200 && stored < 600,
+        (200..600).contains(&stored),
         "stopped part-way with whole batches: {stored}"
     );
     assert_eq!(stored % 100, 0);
