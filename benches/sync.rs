@@ -9,7 +9,7 @@
 mod support;
 
 use bouncedesk::store::Store;
-use bouncedesk::sync::{self, ImapSettings, TlsMode};
+use bouncedesk::sync::{self, TlsMode};
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -59,14 +59,7 @@ fn main() {
     for round in 0..=ROUNDS {
         let db = work.path().join(format!("store-{round}.sqlite"));
         let mut store = Store::open(&db).expect("store");
-        let mut settings = ImapSettings::new(
-            "bench",
-            "localhost",
-            server.tls_port,
-            TlsMode::Implicit,
-            USER,
-        );
-        settings.extra_roots_pem = vec![server.ca_pem.clone()];
+        let mut settings = server.settings(TlsMode::Implicit);
         if let Some(batch) = std::env::var("BENCH_BATCH")
             .ok()
             .and_then(|v| v.parse().ok())

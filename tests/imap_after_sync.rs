@@ -67,14 +67,7 @@ fn after_sync_actions_touch_only_committed_reports() {
     let processed = inbox.join(".Processed");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
-    let mut settings = ImapSettings::new(
-        "test",
-        "localhost",
-        server.tls_port,
-        TlsMode::Implicit,
-        USER,
-    );
-    settings.extra_roots_pem = vec![server.ca_pem.clone()];
+    let mut settings = server.settings(TlsMode::Implicit);
 
     // Default: the server is left exactly as it was, not even \Seen.
     let first = run(&settings, &mut store);

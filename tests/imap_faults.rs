@@ -4,11 +4,11 @@
 mod support;
 
 use bouncedesk::store::Store;
-use bouncedesk::sync::{self, ImapSettings, TlsMode};
+use bouncedesk::sync::{self, TlsMode};
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
-use support::dovecot::{Dovecot, PASSWORD, USER};
+use support::dovecot::{Dovecot, PASSWORD};
 use support::proxy::{Cut, FaultProxy};
 use support::{HOUR, T0, hard};
 
@@ -36,8 +36,8 @@ fn sync_through(cut: Cut, at: u64) {
     );
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
-    let mut settings = ImapSettings::new("test", "localhost", proxy.port, TlsMode::Implicit, USER);
-    settings.extra_roots_pem = vec![server.ca_pem.clone()];
+    let mut settings = server.settings(TlsMode::Implicit);
+    settings.port = proxy.port;
     settings.timeout = Duration::from_secs(2);
     settings.batch = 100;
     let summary = sync::run(
@@ -91,22 +91,9 @@ fn a_killed_sync_rerun_ends_with_exactly_the_servers_set() {
             .env("SSL_CERT_FILE", &ca);
         command
     };
-    let port = server.tls_port.to_string();
-    let added = bouncedesk(&[
-        "account",
-        "add",
-        "bounces",
-        "--host",
-        "localhost",
-        "--port",
-        &port,
-        "--tls",
-        "implicit",
-        "--user",
-        USER,
-    ])
-    .output()
-    .expect("account add");
+    let args = server.account_add_args("bounces");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let added = bouncedesk(&args).output().expect("account add");
     assert!(
         added.status.success(),
         "{}",

@@ -23,12 +23,7 @@ fn messages(range: std::ops::Range<usize>) -> Vec<String> {
 }
 
 fn settings(server: &Dovecot, tls: TlsMode) -> ImapSettings {
-    let port = match tls {
-        TlsMode::Implicit => server.tls_port,
-        TlsMode::Starttls => server.plain_port,
-    };
-    let mut settings = ImapSettings::new("test", "localhost", port, tls, USER);
-    settings.extra_roots_pem = vec![server.ca_pem.clone()];
+    let mut settings = server.settings(tls);
     settings.timeout = Duration::from_secs(10);
     settings
 }
@@ -187,23 +182,9 @@ fn account_test_walks_the_steps_and_a_missing_password_says_where_to_put_it() {
         }
         command.output().expect("bouncedesk runs")
     };
-    let port = server.tls_port.to_string();
-    let add = bouncedesk(
-        &[
-            "account",
-            "add",
-            "news",
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--tls",
-            "implicit",
-            "--user",
-            USER,
-        ],
-        None,
-    );
+    let args = server.account_add_args("news");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let add = bouncedesk(&args, None);
     assert!(
         add.status.success(),
         "{}",

@@ -196,6 +196,38 @@ impl Dovecot {
         panic!("Dovecot did not start: {}", self.log());
     }
 
+    /// Sync settings for the test user on this server, trusting its CA (port by TLS mode).
+    pub fn settings(&self, tls: bouncedesk::sync::TlsMode) -> bouncedesk::sync::ImapSettings {
+        let port = match tls {
+            bouncedesk::sync::TlsMode::Implicit => self.tls_port,
+            bouncedesk::sync::TlsMode::Starttls => self.plain_port,
+        };
+        let mut settings =
+            bouncedesk::sync::ImapSettings::new("test", "localhost", port, tls, USER);
+        settings.extra_roots_pem = vec![self.ca_pem.clone()];
+        settings
+    }
+
+    /// `bouncedesk account add NAME …` arguments for this server (implicit TLS).
+    pub fn account_add_args(&self, name: &str) -> Vec<String> {
+        let port = self.tls_port.to_string();
+        [
+            "account",
+            "add",
+            name,
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--tls",
+            "implicit",
+            "--user",
+            USER,
+        ]
+        .map(str::to_string)
+        .to_vec()
+    }
+
     /// The INBOX maildir.
     pub fn maildir(&self) -> PathBuf {
         self.dir.join("home").join(USER).join("Maildir")
