@@ -88,11 +88,18 @@ fn prepare(range: std::ops::Range<usize>, classifier: &Classifier) -> Vec<Prepar
         .collect()
 }
 
+/// True under `cargo bench`; under `cargo test --all-targets` the bench runs once as a smoke
+/// test, on a small store.
+fn benchmarking() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
 fn big_store() -> Store {
     let total: usize = std::env::var("BENCH_BOUNCES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+        .filter(|_| benchmarking())
+        .unwrap_or(if benchmarking() { 1_000_000 } else { 2_000 });
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
     let path = dir.join(format!("bounces-{total}.sqlite"));
     let mut store = Store::open(&path).expect("store");
