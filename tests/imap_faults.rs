@@ -12,7 +12,7 @@ use support::dovecot::{Dovecot, PASSWORD};
 use support::proxy::{Cut, FaultProxy};
 use support::{HOUR, T0, hard};
 
-const MESSAGES: usize = 1_500;
+const MESSAGES: usize = 4_000;
 
 fn messages() -> Vec<String> {
     (0..MESSAGES)
@@ -38,7 +38,7 @@ fn sync_through(cut: Cut, at: u64) {
     let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
     let mut settings = server.settings(TlsMode::Implicit);
     settings.port = proxy.port;
-    settings.timeout = Duration::from_secs(2);
+    settings.timeout = Duration::from_secs(3);
     settings.batch = 100;
     let summary = sync::run(
         &settings,

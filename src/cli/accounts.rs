@@ -101,7 +101,7 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
                 Ok(account) => account,
                 Err(error) => return fail(error),
             };
-            let password = match password(&account) {
+            let password = match password(&account, true) {
                 Ok(password) => password,
                 Err(code) => return code,
             };
@@ -128,16 +128,17 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
     }
 }
 
-/// The password: `$BOUNCEDESK_PASSWORD`, else the OS keyring, else asked for on the terminal.
-fn password(account: &Account) -> Result<String, ExitCode> {
-    if let Ok(password) = std::env::var("BOUNCEDESK_PASSWORD") {
-        return Ok(password);
-    }
+/// The password: the OS keyring, else `$BOUNCEDESK_PASSWORD` (only when one account is in
+/// play, so one account's password is never sent to another's server), else asked for.
+fn password(account: &Account, only_account: bool) -> Result<String, ExitCode> {
     match secrets::load(&account.name) {
         Ok(Some(password)) => return Ok(password),
         Ok(None) => {}
         Err(why) if std::io::stdin().is_terminal() => eprintln!("bouncedesk: {why}"),
         Err(_) => {}
+    }
+    if only_account && let Ok(password) = std::env::var("BOUNCEDESK_PASSWORD") {
+        return Ok(password);
     }
     if !std::io::stdin().is_terminal() {
         return Err(fail(format!(
@@ -174,8 +175,9 @@ pub fn sync(db: Option<PathBuf>, name: Option<&str>) -> ExitCode {
     };
     let cancel = AtomicBool::new(false);
     let mut failed = false;
+    let only_account = accounts.len() == 1;
     for account in accounts {
-        let password = match password(&account) {
+        let password = match password(&account, only_account) {
             Ok(password) => password,
             Err(code) => return code,
         };

@@ -43,10 +43,24 @@ impl Account {
 }
 
 impl Store {
-    /// Adds or replaces an account.
+    /// Adds or replaces an account. When an existing account now points at another server
+    /// or user, what the store knows of the old mailbox's positions is forgotten, so that no
+    /// UID of the old mailbox is taken for one of the new (the mail itself stays).
     pub fn save_account(&self, account: &Account) -> Result<()> {
         let folders = serde_json::to_string(&account.folders)
             .map_err(|error| StoreError::Damaged(error.to_string()))?;
+        let moved = self.accounts()?.into_iter().any(|old| {
+            old.name == account.name
+                && (old.host != account.host
+                    || old.port != account.port
+                    || old.user != account.user)
+        });
+        if moved {
+            self.conn.execute(
+                "DELETE FROM message_sources WHERE account = ?1",
+                [&account.name],
+            )?;
+        }
         self.conn.execute(
             "INSERT INTO accounts (name, host, port, tls, user, folders, pin_sha256,
                  after_sync, move_to, all_mail)

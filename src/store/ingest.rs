@@ -89,7 +89,11 @@ impl Store {
     /// Stores a batch in one transaction: all of it or, if the process dies, none of it.
     pub fn commit(&mut self, batch: &[Prepared]) -> Result<IngestSummary> {
         let thresholds = self.thresholds()?;
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: take the write lock first, so a reader-turned-writer never meets a
+        // newer snapshot written by another process (the window, a second sync).
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut summary = IngestSummary::default();
         let mut touched = BTreeSet::new();
         for prepared in batch {
@@ -142,8 +146,8 @@ impl Store {
         Ok(last.and_then(|uid| u32::try_from(uid).ok()))
     }
 
-    /// UIDs of `folder` committed locally whose after-sync action is still to do: reports
-    /// only (bounces, complaints, auto-replies, delivery reports) unless `all_mail`.
+    /// UIDs of `folder` committed locally whose after-sync action is still to do: bounces and
+    /// complaints only (not what a person labelled as no bounce) unless `all_mail`.
     pub fn pending_after_sync(
         &self,
         account: &str,
@@ -154,7 +158,9 @@ impl Store {
         let mut query = self.conn.prepare_cached(
             "SELECT s.uid FROM message_sources s JOIN messages m ON m.id = s.message_id
              WHERE s.account = ?1 AND s.folder = ?2 AND s.uidvalidity = ?3 AND s.acted = 0
-               AND (?4 OR m.kind <> 'notbounce')
+               AND (?4 OR (m.kind IN ('bounce', 'feedback') AND NOT EXISTS (
+                   SELECT 1 FROM manual_labels l
+                   WHERE l.sha256 = m.sha256 AND l.class IN ('not_bounce', 'auto_reply'))))
              ORDER BY s.uid",
         )?;
         let uids = query

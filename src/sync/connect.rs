@@ -8,7 +8,7 @@
 use super::{ImapSettings, SyncError, TlsMode};
 use native_tls::{HandshakeError, TlsConnector, TlsStream};
 use sha2::{Digest, Sha256};
-use std::io::{self, BufRead, BufReader, ErrorKind, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 
 /// An IMAP session over TLS.
@@ -91,9 +91,10 @@ fn starttls(stream: TcpStream) -> Result<TcpStream, SyncError> {
     stream.write_all(b"bd1 STARTTLS\r\n")?;
     let mut reader = BufReader::new(&stream);
     let mut line = String::new();
-    loop {
+    // A few short lines at most: a server that talks on and on here is not one to trust.
+    for lines in 0.. {
         line.clear();
-        if reader.read_line(&mut line)? == 0 {
+        if lines > 100 || (&mut reader).take(8192).read_line(&mut line)? == 0 {
             return Err(SyncError::ConnectionLost("during STARTTLS".to_string()));
         }
         if line.starts_with("bd1 ") {
@@ -121,19 +122,25 @@ fn secure(settings: &ImapSettings) -> Result<TlsStream<TcpStream>, SyncError> {
         builder.add_root_certificate(root);
     }
     let verified = builder.build().map_err(|e| SyncError::Tls(e.to_string()))?;
-    let failure = match verified.connect(&settings.host, plain_leg(settings)?) {
-        Ok(stream) => return Ok(stream),
-        Err(HandshakeError::WouldBlock(_)) => return Err(SyncError::TlsTimeout),
-        Err(HandshakeError::Failure(error)) => error,
-    };
+    // Twice: a connection reset during the handshake is no verdict on the certificate.
+    let mut failure = None;
+    for _ in 0..2 {
+        match verified.connect(&settings.host, plain_leg(settings)?) {
+            Ok(stream) => return Ok(stream),
+            Err(HandshakeError::WouldBlock(_)) => return Err(SyncError::TlsTimeout),
+            Err(HandshakeError::Failure(error)) => failure = Some(error),
+        }
+    }
+    let failure = failure.map_or_else(String::new, |error| error.to_string());
     // Was it the certificate? A second connection that only reads the certificate tells.
     let inspect = TlsConnector::builder()
+        .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
         .danger_accept_invalid_certs(true)
         .danger_accept_invalid_hostnames(true)
         .build()
         .map_err(|e| SyncError::Tls(e.to_string()))?;
     let Ok(stream) = inspect.connect(&settings.host, plain_leg(settings)?) else {
-        return Err(SyncError::Tls(failure.to_string()));
+        return Err(SyncError::Tls(failure));
     };
     let certificate = stream
         .peer_certificate()
@@ -150,7 +157,7 @@ fn secure(settings: &ImapSettings) -> Result<TlsStream<TcpStream>, SyncError> {
         _ => Err(SyncError::UntrustedCertificate {
             host: settings.host.clone(),
             fingerprint,
-            reason: failure.to_string(),
+            reason: failure,
         }),
     }
 }
@@ -167,12 +174,11 @@ pub fn fingerprint(der: &[u8]) -> String {
 
 /// A fingerprint as compared: hex digits only, upper case (accepts `sha256:`, colons, spaces).
 pub fn normalize_fingerprint(text: &str) -> String {
-    let text = text.trim();
-    let text = text
+    let lowered = text.trim().to_ascii_lowercase();
+    let text = lowered
         .strip_prefix("sha256:")
-        .or_else(|| text.strip_prefix("SHA256:"))
-        .or_else(|| text.strip_prefix("sha256 Fingerprint="))
-        .unwrap_or(text);
+        .or_else(|| lowered.strip_prefix("sha256 fingerprint="))
+        .unwrap_or(&lowered);
     text.chars()
         .filter(char::is_ascii_hexdigit)
         .map(|c| c.to_ascii_uppercase())
@@ -202,8 +208,13 @@ fn login(
     } else {
         client.login(user, password)
     };
+    // Servers word a refused login differently (Dovecot: [AUTHENTICATIONFAILED], Exchange:
+    // "LOGIN failed."); every NO is a refused login except "try later" and "use TLS".
     result.map_err(|(error, _client)| match error {
-        imap::Error::No(no) if no.information.contains("AUTHENTICATIONFAILED") => {
+        imap::Error::No(no)
+            if !no.information.contains("[UNAVAILABLE]")
+                && !no.information.contains("[PRIVACYREQUIRED]") =>
+        {
             SyncError::WrongPassword {
                 user: user.to_string(),
             }

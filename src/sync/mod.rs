@@ -307,7 +307,8 @@ pub fn run(
     loop {
         attempt += 1;
         progress(SyncEvent::Connecting(attempt));
-        match sync_once(
+        let fetched_before = summary.fetched;
+        let outcome = sync_once(
             settings,
             password,
             store,
@@ -315,15 +316,37 @@ pub fn run(
             cancel,
             progress,
             &mut summary,
-        ) {
+        );
+        let error = match outcome {
             Ok(()) => return Ok(summary),
-            Err(error) if error.is_transient() && attempt <= settings.retries => {
-                summary.reconnections += 1;
-                progress(SyncEvent::Retrying(error.to_string()));
-                let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(6)));
-                std::thread::sleep(pause);
+            Err(error) => error,
+        };
+        // After a cut, a reconnection that is refused or times out is part of the same
+        // outage; the first connection failing that way is a setting to fix.
+        let reconnecting = attempt > 1
+            && matches!(
+                error,
+                SyncError::Refused { .. } | SyncError::ConnectTimeout { .. }
+            );
+        if !(error.is_transient() || reconnecting) {
+            return Err(error);
+        }
+        // Progress since the last cut earns a fresh set of retries.
+        if summary.fetched > fetched_before {
+            attempt = 1;
+        }
+        if attempt > settings.retries {
+            return Err(error);
+        }
+        summary.reconnections += 1;
+        progress(SyncEvent::Retrying(error.to_string()));
+        let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(6)));
+        let waited = std::time::Instant::now();
+        while waited.elapsed() < pause {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(SyncError::Cancelled);
             }
-            Err(error) => return Err(error),
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 }
@@ -475,13 +498,14 @@ fn download_folder(
                 if cancel.load(Ordering::Relaxed) {
                     return Err(SyncError::Cancelled);
                 }
-                let fetches = session
-                    .uid_fetch(uid_set(chunk), "(UID BODY.PEEK[])")
-                    .map_err(|e| SyncError::from_imap("UID FETCH", e))?;
+                let bodies = fetch_bodies(session, chunk)?;
                 let mut batch = Vec::with_capacity(chunk.len());
-                for fetch in fetches.iter() {
-                    let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) else {
-                        continue;
+                let mut missing = None;
+                for &uid in chunk {
+                    let Some(body) = bodies.get(&uid) else {
+                        // Never skip past a message: commit what comes before it and stop.
+                        missing = Some(uid);
+                        break;
                     };
                     let source = Source::Imap {
                         account: settings.account.clone(),
@@ -491,22 +515,54 @@ fn download_folder(
                     };
                     batch.push(Prepared::new(source, body, classifier)?);
                 }
-                batch.sort_unstable_by_key(|prepared| match prepared.source {
-                    Source::Imap { uid, .. } => uid,
-                    Source::File { .. } => 0,
-                });
                 if to_store.send(batch).is_err() {
                     break;
                 }
                 drain(false, &mut done)?;
+                if let Some(uid) = missing {
+                    return Err(SyncError::Refusal {
+                        step: "UID FETCH",
+                        message: format!(
+                            "the server sent no content for message UID {uid} in {folder}; the sync stopped there so that nothing is skipped (look at that message in the mailbox, move it away, and sync again)"
+                        ),
+                    });
+                }
             }
             Ok(())
         })();
-        // Let the committer finish what it has, then report how it ended.
+        // Let the committer finish what it has, then report how it ended (a store failure
+        // first: it is not cured by reconnecting).
         drop(to_store);
         let committed = drain(true, &mut done);
-        fetched.and(committed)
+        committed.and(fetched)
     })
+}
+
+/// The bodies of `uids`, asking a second time for any the server left out of its answer.
+fn fetch_bodies(
+    session: &mut connect::Session,
+    uids: &[u32],
+) -> Result<std::collections::HashMap<u32, Vec<u8>>, SyncError> {
+    let mut bodies = std::collections::HashMap::with_capacity(uids.len());
+    for _ in 0..2 {
+        let wanted: Vec<u32> = uids
+            .iter()
+            .copied()
+            .filter(|uid| !bodies.contains_key(uid))
+            .collect();
+        if wanted.is_empty() {
+            break;
+        }
+        let fetches = session
+            .uid_fetch(uid_set(&wanted), "(UID BODY.PEEK[])")
+            .map_err(|e| SyncError::from_imap("UID FETCH", e))?;
+        for fetch in fetches.iter() {
+            if let (Some(uid), Some(body)) = (fetch.uid, fetch.body()) {
+                bodies.insert(uid, body.to_vec());
+            }
+        }
+    }
+    Ok(bodies)
 }
 
 /// Applies the after-sync action to the messages of `folder` that are committed locally and

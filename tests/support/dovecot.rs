@@ -164,13 +164,12 @@ impl Dovecot {
             dir = dir.display(),
         );
         std::fs::write(dir.join("dovecot.conf"), config).expect("config");
-        let dovecot = Dovecot {
+        let mut dovecot = Dovecot {
             child: Command::new("/usr/sbin/dovecot")
                 .arg("-F")
                 .arg("-c")
                 .arg(dir.join("dovecot.conf"))
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
                 .spawn()
                 .expect("dovecot starts"),
             ca_pem: std::fs::read(dir.join("tls/ca.pem")).unwrap_or_default(),
@@ -185,9 +184,14 @@ impl Dovecot {
         dovecot
     }
 
-    fn wait_until_listening(&self) {
+    fn wait_until_listening(&mut self) {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(15) {
+            // A master that exited (a port taken by a parallel test) must not let us talk to
+            // somebody else's server.
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("Dovecot exited ({status}): {}", self.log());
+            }
             if std::net::TcpStream::connect(("127.0.0.1", self.plain_port)).is_ok() {
                 return;
             }
@@ -272,6 +276,18 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
+        // SIGTERM lets the master stop its imap, auth and log processes; SIGKILL if it hangs.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let stopping = Instant::now();
+        while stopping.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);

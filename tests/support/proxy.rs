@@ -96,8 +96,11 @@ fn copy(mut from: TcpStream, mut to: TcpStream, cut: Option<(u64, Cut)>, stop: &
                     let _ = from.shutdown(Shutdown::Both);
                 }
                 Cut::Rst => {
+                    // Linger 0 makes the close a reset; shutting the read side wakes the other
+                    // copy thread, so its clone closes too and the close really happens.
                     for stream in [&to, &from] {
                         let _ = socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO));
+                        let _ = stream.shutdown(Shutdown::Read);
                     }
                 }
                 Cut::Stall => std::thread::sleep(Duration::from_secs(120)),
