@@ -96,6 +96,10 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut summary = IngestSummary::default();
         let mut touched = BTreeSet::new();
+        // Most stores have no label yet: then no bounce needs to look for one.
+        let labels_exist: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM manual_labels)")?
+            .query_row([], |row| row.get(0))?;
         for prepared in batch {
             // An IMAP position already stored is never stored again, whatever its bytes.
             if matches!(prepared.source, Source::Imap { .. })
@@ -112,6 +116,7 @@ impl Store {
                         sha256: &prepared.sha256,
                         received_at: prepared.received_at,
                         kind: prepared.report.kind,
+                        labels_exist,
                     };
                     for (position, bounce) in prepared.report.bounces.iter().enumerate() {
                         insert_bounce(&tx, &context, position, bounce)?;
@@ -276,6 +281,8 @@ pub(super) struct BounceContext<'a> {
     pub received_at: i64,
     /// What the message is.
     pub kind: Kind,
+    /// False when the store holds no label at all, so none needs looking up.
+    pub labels_exist: bool,
 }
 
 /// Inserts one recipient result, with the label a person gave it (if any) in force.
@@ -286,13 +293,17 @@ pub(super) fn insert_bounce(
     bounce: &Bounce,
 ) -> Result<()> {
     let key = recipient_key(&bounce.recipient);
-    let label: Option<(String, String, String)> = tx
+    let label: Option<(String, String, String)> = if !context.labels_exist {
+        None
+    } else {
+        tx
         .prepare_cached("SELECT class, reason, note FROM manual_labels WHERE sha256 = ?1 AND recipient_key = ?2")?
             .query_row(
             params![context.sha256, key],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
-        .optional()?;
+        .optional()?
+    };
     let (class, reason, why) = match label {
         Some((class, reason, note)) => (class, reason, labelled_why(&note)),
         None => (
@@ -397,9 +408,23 @@ pub fn content_hash(raw: &[u8]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// Compresses raw mail for storage.
+/// Compresses raw mail for storage. One compression context per thread, reused: creating one
+/// per message cost more than compressing it.
 pub fn compress(raw: &[u8]) -> Result<Vec<u8>> {
-    zstd::bulk::compress(raw, 1).map_err(StoreError::Compression)
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(1).map_err(StoreError::Compression)?);
+        }
+        match slot.as_mut() {
+            Some(compressor) => compressor.compress(raw).map_err(StoreError::Compression),
+            None => zstd::bulk::compress(raw, 1).map_err(StoreError::Compression),
+        }
+    })
 }
 
 /// Restores stored raw mail.

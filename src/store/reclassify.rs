@@ -155,6 +155,7 @@ impl Store {
                     sha256: &sha256,
                     received_at,
                     kind: report.kind,
+                    labels_exist: true,
                 };
                 for (position, bounce) in report.bounces.iter().enumerate() {
                     insert_bounce(&tx, &context, position, bounce)?;
