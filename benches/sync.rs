@@ -9,11 +9,10 @@
 mod support;
 
 use bouncedesk::store::Store;
-use bouncedesk::sync::{self, TlsMode};
+use bouncedesk::sync::TlsMode;
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
-use support::dovecot::{Dovecot, PASSWORD, USER};
+use support::dovecot::{Dovecot, PASSWORD, USER, run_sync};
 use support::{HOUR, T0, hard};
 
 const ROUNDS: usize = 5;
@@ -70,28 +69,14 @@ fn main() {
             settings.batch = batch;
         }
         let started = Instant::now();
-        let summary = sync::run(
-            &settings,
-            PASSWORD,
-            &mut store,
-            &AtomicBool::new(false),
-            &mut |_| {},
-        )
-        .expect("sync");
+        let summary = run_sync(&settings, PASSWORD, &mut store).expect("sync");
         if round > 0 {
             ours.push(started.elapsed());
         }
         assert_eq!(summary.new_messages, count);
         // Again, with nothing new: connect, log in, EXAMINE, done.
         let started = Instant::now();
-        let again = sync::run(
-            &settings,
-            PASSWORD,
-            &mut store,
-            &AtomicBool::new(false),
-            &mut |_| {},
-        )
-        .expect("sync");
+        let again = run_sync(&settings, PASSWORD, &mut store).expect("sync");
         nothing_new.push(started.elapsed());
         assert_eq!(again.fetched, 0);
 

@@ -5,10 +5,9 @@
 mod support;
 
 use bouncedesk::store::Store;
-use bouncedesk::sync::{self, AfterSync, ImapSettings, SyncSummary, TlsMode};
+use bouncedesk::sync::{AfterSync, ImapSettings, SyncSummary, TlsMode};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
-use support::dovecot::{Dovecot, PASSWORD, USER};
+use support::dovecot::{Dovecot, PASSWORD, USER, run_sync};
 use support::{HOUR, T0, hard};
 
 fn reader_reply(i: usize) -> String {
@@ -47,14 +46,7 @@ fn maildir_count(folder: &Path) -> (usize, usize) {
 }
 
 fn run(settings: &ImapSettings, store: &mut Store) -> SyncSummary {
-    sync::run(
-        settings,
-        PASSWORD,
-        store,
-        &AtomicBool::new(false),
-        &mut |_| {},
-    )
-    .expect("sync")
+    run_sync(settings, PASSWORD, store).expect("sync")
 }
 
 #[test]

@@ -4,11 +4,10 @@
 mod support;
 
 use bouncedesk::store::Store;
-use bouncedesk::sync::{self, TlsMode};
+use bouncedesk::sync::TlsMode;
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
-use support::dovecot::{Dovecot, PASSWORD};
+use support::dovecot::{Dovecot, PASSWORD, run_sync};
 use support::proxy::{Cut, FaultProxy};
 use support::{HOUR, T0, hard};
 
@@ -40,14 +39,8 @@ fn sync_through(cut: Cut, at: u64) {
     settings.port = proxy.port;
     settings.timeout = Duration::from_secs(3);
     settings.batch = 100;
-    let summary = sync::run(
-        &settings,
-        PASSWORD,
-        &mut store,
-        &AtomicBool::new(false),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|error| panic!("{cut:?} at {at}: {error}"));
+    let summary = run_sync(&settings, PASSWORD, &mut store)
+        .unwrap_or_else(|error| panic!("{cut:?} at {at}: {error}"));
     assert!(
         summary.reconnections >= 2,
         "{cut:?}: the cuts happened ({summary:?})"

@@ -4,10 +4,10 @@
 mod support;
 
 use bouncedesk::store::Store;
-use bouncedesk::sync::{self, ImapSettings, SyncError, SyncSummary, TlsMode, fingerprint};
+use bouncedesk::sync::{self, ImapSettings, SyncError, TlsMode, fingerprint};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-use support::dovecot::{Dovecot, PASSWORD, USER};
+use support::dovecot::{Dovecot, PASSWORD, USER, run_sync};
 use support::{HOUR, T0, hard};
 
 fn messages(range: std::ops::Range<usize>) -> Vec<String> {
@@ -28,20 +28,6 @@ fn settings(server: &Dovecot, tls: TlsMode) -> ImapSettings {
     settings
 }
 
-fn sync(
-    settings: &ImapSettings,
-    password: &str,
-    store: &mut Store,
-) -> Result<SyncSummary, SyncError> {
-    sync::run(
-        settings,
-        password,
-        store,
-        &AtomicBool::new(false),
-        &mut |_| {},
-    )
-}
-
 fn count(store: &Store) -> (i64, i64) {
     store.counts().expect("counts")
 }
@@ -53,16 +39,16 @@ fn first_sync_stores_all_then_only_what_is_new() {
     let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
     let settings = settings(&server, TlsMode::Implicit);
 
-    let first = sync(&settings, PASSWORD, &mut store).expect("first sync");
+    let first = run_sync(&settings, PASSWORD, &mut store).expect("first sync");
     assert_eq!((first.fetched, first.new_messages), (10_000, 10_000));
     assert_eq!(count(&store), (10_000, 10_000));
 
-    let nothing = sync(&settings, PASSWORD, &mut store).expect("second sync");
+    let nothing = run_sync(&settings, PASSWORD, &mut store).expect("second sync");
     assert_eq!(nothing.fetched, 0, "nothing new, nothing fetched");
     assert_eq!(count(&store).0, 10_000);
 
     server.add_messages(&messages(10_000..10_100));
-    let more = sync(&settings, PASSWORD, &mut store).expect("third sync");
+    let more = run_sync(&settings, PASSWORD, &mut store).expect("third sync");
     assert_eq!((more.fetched, more.new_messages), (100, 100));
     assert_eq!(count(&store), (10_100, 10_100));
 }
@@ -73,7 +59,7 @@ fn starttls_works_and_a_changed_uidvalidity_duplicates_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
     let settings = settings(&server, TlsMode::Starttls);
-    let first = sync(&settings, PASSWORD, &mut store).expect("sync over STARTTLS");
+    let first = run_sync(&settings, PASSWORD, &mut store).expect("sync over STARTTLS");
     assert_eq!(first.new_messages, 50);
 
     server.doveadm(&[
@@ -85,7 +71,7 @@ fn starttls_works_and_a_changed_uidvalidity_duplicates_nothing() {
         "777",
         "INBOX",
     ]);
-    let again = sync(&settings, PASSWORD, &mut store).expect("sync after the change");
+    let again = run_sync(&settings, PASSWORD, &mut store).expect("sync after the change");
     assert_eq!(again.fetched, 50, "a new UIDVALIDITY means a rescan");
     assert_eq!(
         again.new_messages, 0,
@@ -105,7 +91,7 @@ fn an_untrusted_certificate_is_refused_until_pinned() {
         .and_then(|cert| cert.to_der())
         .map(|der| fingerprint(&der))
         .expect("server certificate");
-    match sync(&settings, PASSWORD, &mut store) {
+    match run_sync(&settings, PASSWORD, &mut store) {
         Err(SyncError::UntrustedCertificate { fingerprint, .. }) => {
             assert_eq!(fingerprint, expected)
         }
@@ -114,12 +100,12 @@ fn an_untrusted_certificate_is_refused_until_pinned() {
     assert_eq!(count(&store).0, 0, "nothing fetched, no password sent");
 
     settings.pinned_sha256 = Some(expected.to_lowercase().replace(':', ""));
-    let pinned = sync(&settings, PASSWORD, &mut store).expect("pinned");
+    let pinned = run_sync(&settings, PASSWORD, &mut store).expect("pinned");
     assert_eq!(pinned.new_messages, 3);
 
     settings.pinned_sha256 = Some("00".repeat(32));
     assert!(matches!(
-        sync(&settings, PASSWORD, &mut store),
+        run_sync(&settings, PASSWORD, &mut store),
         Err(SyncError::UntrustedCertificate { .. })
     ));
 }
@@ -131,24 +117,24 @@ fn each_failure_has_its_own_message() {
     let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
     let good = settings(&server, TlsMode::Implicit);
 
-    let wrong = sync(&good, "wrong password", &mut store).expect_err("refused");
+    let wrong = run_sync(&good, "wrong password", &mut store).expect_err("refused");
     assert!(matches!(wrong, SyncError::WrongPassword { .. }), "{wrong}");
     assert!(wrong.to_string().contains("wrong user name or password"));
 
     let mut missing_folder = good.clone();
     missing_folder.folders = vec!["Bounces".to_string()];
-    let error = sync(&missing_folder, PASSWORD, &mut store).expect_err("no folder");
+    let error = run_sync(&missing_folder, PASSWORD, &mut store).expect_err("no folder");
     assert!(matches!(error, SyncError::FolderNotFound(_)), "{error}");
 
     let mut refused = good.clone();
     refused.port = 1;
     refused.retries = 0;
-    let error = sync(&refused, PASSWORD, &mut store).expect_err("no server");
+    let error = run_sync(&refused, PASSWORD, &mut store).expect_err("no server");
     assert!(matches!(error, SyncError::Refused { .. }), "{error}");
 
     let mut unknown = good.clone();
     unknown.host = "no-such-host.invalid".to_string();
-    let error = sync(&unknown, PASSWORD, &mut store).expect_err("no host");
+    let error = run_sync(&unknown, PASSWORD, &mut store).expect_err("no host");
     assert!(matches!(error, SyncError::UnknownHost { .. }), "{error}");
 }
 
@@ -158,7 +144,7 @@ fn a_server_without_starttls_is_refused_before_login() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
     let settings = settings(&server, TlsMode::Starttls);
-    let error = sync(&settings, PASSWORD, &mut store).expect_err("refused");
+    let error = run_sync(&settings, PASSWORD, &mut store).expect_err("refused");
     assert!(matches!(error, SyncError::StartTlsNotOffered), "{error}");
 }
 
@@ -231,7 +217,7 @@ fn cancel_stops_between_batches_and_keeps_what_was_stored() {
         "stopped part-way with whole batches: {stored}"
     );
     assert_eq!(stored % 100, 0);
-    let rest = sync(&settings, PASSWORD, &mut store).expect("resume");
+    let rest = run_sync(&settings, PASSWORD, &mut store).expect("resume");
     assert_eq!(rest.new_messages as i64, 600 - stored);
     assert_eq!(count(&store), (600, 600));
 }

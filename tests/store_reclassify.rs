@@ -8,6 +8,11 @@ use bouncedesk::policy::State;
 use bouncedesk::store::{Prepared, Source, Store};
 use support::{T0, dsn, hard};
 
+/// The policy state of an address, if it ever bounced.
+fn state_of(store: &Store, address: &str) -> Option<State> {
+    store.recipient(address).expect("read").map(|r| r.state)
+}
+
 fn ingest(store: &mut Store, messages: &[String]) {
     let classifier = Classifier::default();
     let batch: Vec<Prepared> = messages
@@ -38,10 +43,7 @@ fn reclassify_replaces_old_verdicts_and_keeps_labels() {
     );
     ingest(&mut store, &[hard(1, "ann@example.com", T0), puzzling]);
     assert_eq!(
-        store
-            .recipient("bo@example.org")
-            .expect("read")
-            .map(|r| r.state),
+        state_of(&store, "bo@example.org"),
         Some(State::Active),
         "an unknown verdict counts for nothing"
     );
@@ -63,13 +65,7 @@ fn reclassify_replaces_old_verdicts_and_keeps_labels() {
             "checked with the reader",
         )
         .expect("labelled");
-    assert_eq!(
-        store
-            .recipient("bo@example.org")
-            .expect("read")
-            .map(|r| r.state),
-        Some(State::Suppressed)
-    );
+    assert_eq!(state_of(&store, "bo@example.org"), Some(State::Suppressed));
 
     // Pretend an older engine had called ann's bounce "unknown".
     conn.execute(
@@ -117,13 +113,7 @@ fn reclassify_replaces_old_verdicts_and_keeps_labels() {
         "the label still wins"
     );
     roll_ups_match_the_bounces(&conn);
-    assert_eq!(
-        store
-            .recipient("bo@example.org")
-            .expect("read")
-            .map(|r| r.state),
-        Some(State::Suppressed)
-    );
+    assert_eq!(state_of(&store, "bo@example.org"), Some(State::Suppressed));
 }
 
 /// The roll-up tables must say what a GROUP BY over the bounces says, after every kind of
@@ -181,21 +171,9 @@ fn kept_by_hand_overrides_and_can_be_undone() {
     assert!(kept.reason.contains("the boss"), "{}", kept.reason);
     // Released: the keep reset the history, so the old hard bounce no longer counts ...
     store.keep("ceo@example.com", false, "").expect("released");
-    assert_eq!(
-        store
-            .recipient("ceo@example.com")
-            .expect("read")
-            .map(|r| r.state),
-        Some(State::Active)
-    );
+    assert_eq!(state_of(&store, "ceo@example.com"), Some(State::Active));
     // ... but a new one does.
     let later = bouncedesk::store::now() + 60;
     ingest(&mut store, &[hard(2, "ceo@example.com", later)]);
-    assert_eq!(
-        store
-            .recipient("ceo@example.com")
-            .expect("read")
-            .map(|r| r.state),
-        Some(State::Suppressed)
-    );
+    assert_eq!(state_of(&store, "ceo@example.com"), Some(State::Suppressed));
 }

@@ -206,14 +206,9 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
-
-    /// True when the store already holds a message seen at this position (the sync asks
-    /// before downloading a message again).
-    pub fn has_source(&self, source: &Source) -> Result<bool> {
-        source_exists(&self.conn, source)
-    }
 }
 
+/// True when the store already holds a message seen at this IMAP position.
 fn source_exists(conn: &rusqlite::Connection, source: &Source) -> Result<bool> {
     let (account, folder, uidvalidity, uid) = source_key(source);
     Ok(conn

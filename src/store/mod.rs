@@ -187,11 +187,16 @@ impl Store {
         Ok(thresholds)
     }
 
-    /// Counts of stored messages and bounces, for summaries and tests.
-    pub fn counts(&self) -> Result<(i64, i64)> {
-        let messages = self
+    /// Stored messages.
+    pub fn message_count(&self) -> Result<i64> {
+        Ok(self
             .conn
-            .query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?;
+            .query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?)
+    }
+
+    /// Counts of stored messages and bounces, for tests and benches.
+    pub fn counts(&self) -> Result<(i64, i64)> {
+        let messages = self.message_count()?;
         let bounces = self
             .conn
             .query_row("SELECT COUNT(*) FROM bounces", [], |row| row.get(0))?;

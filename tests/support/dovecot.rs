@@ -12,6 +12,16 @@ use std::time::{Duration, Instant};
 pub const USER: &str = "bounces";
 pub const PASSWORD: &str = "correct horse";
 
+/// Runs a sync to the end with no cancel and no progress display.
+pub fn run_sync(
+    settings: &bouncedesk::sync::ImapSettings,
+    password: &str,
+    store: &mut bouncedesk::store::Store,
+) -> Result<bouncedesk::sync::SyncSummary, bouncedesk::sync::SyncError> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    bouncedesk::sync::run(settings, password, store, &never, &mut |_| {})
+}
+
 /// A running Dovecot.
 pub struct Dovecot {
     dir: PathBuf,
