@@ -7,6 +7,7 @@
 //! the whole batch or none of it, and ingesting the same message twice stores it once.
 
 mod accounts;
+pub mod browse;
 mod ingest;
 mod labels;
 mod lists;

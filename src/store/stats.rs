@@ -17,7 +17,7 @@ pub const BOUNCE_RATE_LINE: f64 = 0.02;
 pub const ALERT_THRESHOLD: i64 = 5;
 
 /// A span of whole days (`day` = Unix seconds / 86400), both ends included; `None` is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct Period {
     /// First day, or from the beginning.
     pub from_day: Option<i64>,
