@@ -4,5 +4,6 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    bouncedesk::cli::run(bouncedesk::cli::Cli::parse())
+    let started = std::time::Instant::now();
+    bouncedesk::cli::run(bouncedesk::cli::Cli::parse(), started)
 }

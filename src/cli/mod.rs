@@ -16,6 +16,7 @@ mod accounts;
 mod classify;
 mod store;
 
+use crate::gui::{Launch, View};
 use crate::lists::ExportFormat;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -32,7 +33,21 @@ pub struct Cli {
     /// The store file (default: bouncedesk.sqlite in the OS data folder).
     #[arg(long, global = true, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// What to do; without one, the window opens (once the GUI lands) or help is shown.
+    /// Open the demo mailbox: a few hundred generated bounces in a throwaway store.
+    #[arg(long)]
+    pub demo: bool,
+    /// The view to open on.
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+    /// Write a PNG of the view once its data is shown, then close (for documentation and
+    /// smoke tests; needs a display, e.g. Xvfb).
+    #[arg(long, value_name = "FILE.png")]
+    pub screenshot: Option<PathBuf>,
+    /// Drive the window through a scripted session (dashboard periods, fast table scrolling)
+    /// and print frame times and the time to the first frame, then close.
+    #[arg(long)]
+    pub frame_times: bool,
+    /// What to do; without one, the window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -169,7 +184,8 @@ pub enum Format {
 }
 
 /// Runs the parsed command line and returns the process exit status.
-pub fn run(cli: Cli) -> ExitCode {
+/// `started` is when the process began, for the frame-time run's "start to first frame".
+pub fn run(cli: Cli, started: std::time::Instant) -> ExitCode {
     let db = cli.db;
     match cli.command {
         Some(Command::Classify { format, paths }) => classify::run(format, &paths),
@@ -185,12 +201,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Account { action }) => accounts::run(db, action),
         Some(Command::Sync { name }) => accounts::sync(db, name.as_deref()),
         None => {
-            eprintln!(
-                "The Bounce Desk window is not built yet. Try:\n  \
-                 bouncedesk classify --format table assets/samples\n\
-                 or `bouncedesk --help` for every command."
-            );
-            ExitCode::SUCCESS
+            let launch = Launch {
+                db,
+                demo: cli.demo,
+                view: cli.view,
+                screenshot: cli.screenshot,
+                frame_times: cli.frame_times,
+            };
+            match crate::gui::run(launch, started) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("bouncedesk: {error}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

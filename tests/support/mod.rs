@@ -5,6 +5,7 @@
 
 pub mod dovecot;
 pub mod proxy;
+pub mod window;
 
 use std::path::Path;
 

@@ -1,0 +1,223 @@
+//! Scripted runs of the real window: `--screenshot` waits until the view has its data, writes
+//! a PNG of the next frame and closes; `--frame-times` drives the dashboard and the table the
+//! way an operator would (period changes, fast scrolling) and reports how long each frame took.
+
+use super::app::View;
+use super::range::Range;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What a scripted run asks the window to do this frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Nothing.
+    Wait,
+    /// Show this view.
+    View(View),
+    /// Show this period.
+    Range(Range),
+    /// Scroll the table to this offset (points).
+    Scroll(f32),
+    /// Select the first row of the table (so the detail shows).
+    SelectFirst,
+    /// Close the window.
+    Close,
+}
+
+/// A scripted run.
+#[derive(Debug)]
+pub enum Automation {
+    /// Write a PNG of the window once its data is shown.
+    Screenshot(Screenshot),
+    /// Measure frame times over a scripted session.
+    FrameTimes(FrameTimes),
+}
+
+/// The state of a `--screenshot` run.
+#[derive(Debug)]
+pub struct Screenshot {
+    path: PathBuf,
+    settled_frames: u32,
+    selected: bool,
+    requested: bool,
+    written: Arc<Mutex<Option<Result<(), String>>>>,
+    /// How the run ended (for the exit code): `None` until it did.
+    pub outcome: Arc<Mutex<Option<Result<(), String>>>>,
+}
+
+impl Screenshot {
+    /// A run that writes `path`.
+    pub fn new(path: PathBuf) -> Screenshot {
+        let outcome = Arc::new(Mutex::new(None));
+        Screenshot {
+            path,
+            settled_frames: 0,
+            selected: false,
+            requested: false,
+            written: outcome.clone(),
+            outcome,
+        }
+    }
+}
+
+/// The state of a `--frame-times` run.
+#[derive(Debug)]
+pub struct FrameTimes {
+    started: Instant,
+    first_frame: Option<Duration>,
+    frame: u32,
+    cpu: Vec<f32>,
+    scroll: f32,
+    /// The report, once the run is over.
+    pub report: Arc<Mutex<Option<String>>>,
+}
+
+impl FrameTimes {
+    /// A run timed from `started` (the process start).
+    pub fn new(started: Instant) -> FrameTimes {
+        FrameTimes {
+            started,
+            first_frame: None,
+            frame: 0,
+            cpu: Vec::new(),
+            scroll: 0.0,
+            report: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Frames on the dashboard (changing period every 30), then frames scrolling the table.
+    const DASHBOARD_FRAMES: u32 = 120;
+    const TABLE_FRAMES: u32 = 600;
+
+    fn step(&mut self, frame: &eframe::Frame, view: View, ready: bool) -> Step {
+        self.frame += 1;
+        if self.frame == 2 {
+            // The first frame was painted when the second starts.
+            self.first_frame = Some(self.started.elapsed());
+        }
+        if let Some(cpu) = frame.info().cpu_usage
+            && self.frame > 2
+        {
+            self.cpu.push(cpu);
+        }
+        let dashboard_end = Self::DASHBOARD_FRAMES;
+        let table_end = dashboard_end + Self::TABLE_FRAMES;
+        match self.frame {
+            n if n < dashboard_end => {
+                if view != View::Dashboard {
+                    return Step::View(View::Dashboard);
+                }
+                match n % 120 {
+                    30 => Step::Range(Range::Last30Days),
+                    60 => Step::Range(Range::Last90Days),
+                    90 => Step::Range(Range::All),
+                    _ => Step::Wait,
+                }
+            }
+            n if n == dashboard_end => Step::View(View::Bounces),
+            n if n < table_end => {
+                if !ready && self.scroll == 0.0 {
+                    // Hold still until the matches are in (the first query of a million rows).
+                    self.frame -= 1;
+                    return Step::Wait;
+                }
+                // A fast flick: about 100 rows a frame, the reader fetching pages behind.
+                self.scroll += 2_000.0;
+                Step::Scroll(self.scroll)
+            }
+            _ => {
+                if let Ok(mut report) = self.report.lock() {
+                    *report = Some(self.summary());
+                }
+                Step::Close
+            }
+        }
+    }
+
+    fn summary(&self) -> String {
+        let mut sorted = self.cpu.clone();
+        sorted.sort_by(f32::total_cmp);
+        let at = |share: f64| {
+            sorted
+                .get(((sorted.len().saturating_sub(1)) as f64 * share) as usize)
+                .map_or(0.0, |seconds| seconds * 1000.0)
+        };
+        let over = sorted.iter().filter(|seconds| **seconds > 0.016).count();
+        format!(
+            "frames measured: {}\nframe time (eframe cpu_usage, vsync wait excluded): median {:.2} ms, p99 {:.2} ms, worst {:.2} ms\nframes over 16 ms: {over}\nstart to first frame: {:.0} ms",
+            sorted.len(),
+            at(0.5),
+            at(0.99),
+            at(1.0),
+            self.first_frame.unwrap_or_default().as_secs_f64() * 1000.0
+        )
+    }
+}
+
+impl Automation {
+    /// Called at the end of every frame; says what the window should do next.
+    pub fn step(
+        &mut self,
+        ctx: &egui::Context,
+        frame: &eframe::Frame,
+        view: View,
+        ready: bool,
+    ) -> Step {
+        ctx.request_repaint();
+        match self {
+            Automation::FrameTimes(run) => run.step(frame, view, ready),
+            Automation::Screenshot(shot) => shot.step(ctx, view, ready),
+        }
+    }
+}
+
+impl Screenshot {
+    fn step(&mut self, ctx: &egui::Context, view: View, ready: bool) -> Step {
+        if let Ok(written) = self.written.lock()
+            && written.is_some()
+        {
+            return Step::Close;
+        }
+        if self.requested {
+            return Step::Wait;
+        }
+        if !ready {
+            self.settled_frames = 0;
+            return Step::Wait;
+        }
+        if view == View::Bounces && !self.selected {
+            self.selected = true;
+            return Step::SelectFirst;
+        }
+        // A few quiet frames so that fonts, layout and plot bounds have settled.
+        self.settled_frames += 1;
+        if self.settled_frames < 5 {
+            return Step::Wait;
+        }
+        self.requested = true;
+        let (path, written) = (self.path.clone(), self.written.clone());
+        let wake = ctx.clone();
+        ctx.request_screenshot(move |image| {
+            let [width, height] = image.size;
+            let rgba: Vec<u8> = image
+                .pixels
+                .iter()
+                .flat_map(|pixel| pixel.to_array())
+                .collect();
+            let result = image::save_buffer(
+                &path,
+                &rgba,
+                width as u32,
+                height as u32,
+                image::ColorType::Rgba8,
+            )
+            .map_err(|error| format!("{}: cannot write the screenshot ({error})", path.display()));
+            if let Ok(mut slot) = written.lock() {
+                *slot = Some(result);
+            }
+            wake.request_repaint();
+        });
+        Step::Wait
+    }
+}

@@ -1,0 +1,497 @@
+//! The dashboard: what changed this period and whether something is wrong with the sending,
+//! in one look. Headline numbers against the period before, sender-side alerts, and charts
+//! (over time by class, by domain or provider, by code and reason) whose bars open the table
+//! filtered to what was clicked.
+
+use super::look::{self, CLASSES, class_color, class_label};
+use super::range::Range;
+use super::reader::Summaries;
+use crate::store::stats::{BOUNCE_RATE_LINE, Summary};
+use egui::{Color32, Pos2, RichText, Ui};
+use egui_plot::{Bar, BarChart, ItemId, Legend, Plot, PlotPoint, VLine};
+use std::collections::BTreeMap;
+
+/// What a click on the dashboard asks the table to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drill {
+    /// One day (or the week from that Monday, when `days` is 7), optionally one class.
+    Days {
+        /// First day.
+        from: i64,
+        /// How many days.
+        days: i64,
+        /// Only this class.
+        class: Option<String>,
+    },
+    /// A recipient domain or provider family.
+    Group(String),
+    /// An enhanced status code.
+    Status(String),
+    /// A reason.
+    Reason(String),
+    /// A provider's sender-side bounces (from an alert).
+    SenderSide(String),
+}
+
+/// What the dashboard remembers between frames.
+#[derive(Debug, Default)]
+pub struct Dashboard {
+    /// Show providers by bounce rate (share of the list there) instead of by count.
+    pub by_rate: bool,
+    /// Where each bar was drawn last frame, named `chart/label` (e.g. `time/2026-11-23/sender`,
+    /// `domains/yahoo.com`), so that tests and the frame-time run can point at one.
+    pub bar_centres: Vec<(String, Pos2)>,
+}
+
+impl Dashboard {
+    /// Draws the dashboard for `summaries`; returns what was clicked, if anything.
+    pub fn show(&mut self, ui: &mut Ui, range: Range, summaries: &Summaries) -> Option<Drill> {
+        self.bar_centres.clear();
+        let mut drill = None;
+        let current = &summaries.current;
+        headlines(ui, range, current, summaries.previous.as_deref());
+        ui.add_space(8.0);
+        alerts(ui, current, &mut drill);
+        ui.add_space(8.0);
+        ui.heading("Bounces over time");
+        drill = drill.or(self.time_chart(ui, range, current));
+        ui.add_space(8.0);
+        ui.columns(2, |columns| {
+            let [left, right] = columns else { return };
+            left.horizontal(|ui| {
+                ui.heading("Where they bounce");
+                ui.selectable_value(&mut self.by_rate, false, "By count")
+                    .on_hover_text("Top recipient domains by number of bounces");
+                ui.selectable_value(&mut self.by_rate, true, "By rate")
+                    .on_hover_text("Providers by the share of your list there that bounced");
+            });
+            let by_group = if self.by_rate {
+                self.rate_chart(left, current)
+            } else {
+                self.count_chart(left, current)
+            };
+            right.heading("Codes and reasons");
+            let by_code = self.code_chart(right, current);
+            let by_reason = self.reason_chart(right, current);
+            drill = drill.clone().or(by_group).or(by_code).or(by_reason);
+        });
+        drill
+    }
+
+    fn time_chart(&mut self, ui: &mut Ui, range: Range, summary: &Summary) -> Option<Drill> {
+        let weekly = range.weekly();
+        let mut counts: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+        if weekly {
+            for week in &summary.per_week {
+                *counts
+                    .entry((week.monday, week.class.as_str()))
+                    .or_default() += week.n;
+            }
+        } else {
+            for day in &summary.per_day {
+                *counts.entry((day.day, day.class.as_str())).or_default() += day.n;
+            }
+        }
+        let step: i64 = if weekly { 7 } else { 1 };
+        let slots: Vec<i64> = match (
+            summary.period.from_day,
+            summary.period.to_day,
+            counts.keys().next(),
+            counts.keys().next_back(),
+        ) {
+            (Some(from), Some(to), _, _) if !weekly => (from..=to).collect(),
+            (_, _, Some(first), Some(last)) => (first.0..=last.0).step_by(step as usize).collect(),
+            _ => Vec::new(),
+        };
+        let width = 0.8 * step as f64;
+        let mut charts: Vec<BarChart> = Vec::new();
+        for class in CLASSES {
+            let label = class_label(class).to_string();
+            let bars = slots
+                .iter()
+                .map(|slot| {
+                    let n = counts.get(&(*slot, class)).copied().unwrap_or(0);
+                    Bar::new(*slot as f64, n as f64)
+                        .width(width)
+                        .fill(class_color(class).gamma_multiply(0.8))
+                        .stroke(egui::Stroke::new(1.0, class_color(class)))
+                })
+                .collect();
+            let period_word = if weekly { "week of" } else { "on" };
+            let hover_label = label.clone();
+            let below: Vec<&BarChart> = charts.iter().collect();
+            let chart = BarChart::new(label.clone(), bars)
+                .color(class_color(class))
+                .element_formatter(Box::new(move |bar, _| {
+                    format!(
+                        "{hover_label}: {} {period_word} {}",
+                        bar.value,
+                        look::day_label(bar.argument as i64)
+                    )
+                }))
+                .stack_on(&below);
+            charts.push(chart);
+        }
+        let response = Plot::new("bounces over time")
+            .height(220.0)
+            .legend(Legend::default().follow_insertion_order(true))
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .include_y(0.0)
+            .y_axis_label("bounces")
+            .x_axis_formatter(|mark, _| {
+                if mark.value.fract() == 0.0 {
+                    look::day_label(mark.value as i64)
+                } else {
+                    String::new()
+                }
+            })
+            .show(ui, |plot| {
+                for chart in charts {
+                    plot.bar_chart(chart);
+                }
+                plot.pointer_coordinate()
+            });
+        for slot in &slots {
+            let mut base = 0.0;
+            for class in CLASSES {
+                let n = counts.get(&(*slot, class)).copied().unwrap_or(0) as f64;
+                if n > 0.0 {
+                    let centre = PlotPoint::new(*slot as f64, base + n / 2.0);
+                    self.bar_centres.push((
+                        format!("time/{}/{class}", look::day_iso(*slot)),
+                        response.transform.position_from_point(&centre),
+                    ));
+                }
+                base += n;
+            }
+        }
+        if !response.response.clicked() {
+            return None;
+        }
+        let pointer = response.inner?;
+        let slot = slots
+            .iter()
+            .copied()
+            .min_by_key(|slot| ((pointer.x - *slot as f64).abs() * 100.0) as i64)?;
+        if (pointer.x - slot as f64).abs() > width / 2.0 {
+            return None;
+        }
+        let class = response.hovered_plot_item.and_then(|item| {
+            CLASSES
+                .iter()
+                .find(|class| ItemId::new(class_label(class)) == item)
+                .map(|class| class.to_string())
+        });
+        Some(Drill::Days {
+            from: slot,
+            days: step,
+            class,
+        })
+    }
+
+    fn count_chart(&mut self, ui: &mut Ui, summary: &Summary) -> Option<Drill> {
+        let entries: Vec<Ranked> = summary
+            .top_domains
+            .iter()
+            .take(10)
+            .map(|group| Ranked {
+                label: group.name.clone(),
+                value: group.bounces as f64,
+                hover: format!(
+                    "{}: {} bounces ({} hard, {} sender-side)",
+                    group.name, group.bounces, group.hard, group.sender
+                ),
+            })
+            .collect();
+        let clicked = self.ranking(ui, "domains", &entries, None, look::NEUTRAL);
+        clicked.map(|index| Drill::Group(entries[index].label.clone()))
+    }
+
+    fn rate_chart(&mut self, ui: &mut Ui, summary: &Summary) -> Option<Drill> {
+        let mut rated: Vec<_> = summary
+            .by_family
+            .iter()
+            .filter_map(|group| group.rate.map(|rate| (group, rate)))
+            .collect();
+        rated.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if rated.is_empty() {
+            ui.label("Import your subscriber list to see bounce rates per provider.");
+            return None;
+        }
+        let entries: Vec<Ranked> = rated
+            .iter()
+            .take(10)
+            .map(|(group, rate)| Ranked {
+                label: group.name.clone(),
+                value: rate * 100.0,
+                hover: format!(
+                    "{}: {:.2} % of {} subscribers bounced",
+                    group.name,
+                    rate * 100.0,
+                    group.members
+                ),
+            })
+            .collect();
+        let clicked = self.ranking(
+            ui,
+            "providers",
+            &entries,
+            Some(BOUNCE_RATE_LINE * 100.0),
+            look::NEUTRAL,
+        );
+        clicked.map(|index| Drill::Group(entries[index].label.clone()))
+    }
+
+    fn code_chart(&mut self, ui: &mut Ui, summary: &Summary) -> Option<Drill> {
+        let mut by_status: BTreeMap<&str, i64> = BTreeMap::new();
+        for code in &summary.by_code {
+            *by_status.entry(code.status.as_str()).or_default() += code.n;
+        }
+        let mut entries: Vec<Ranked> = by_status
+            .into_iter()
+            .map(|(status, n)| Ranked {
+                label: if status.is_empty() { "none" } else { status }.to_string(),
+                value: n as f64,
+                hover: format!(
+                    "{}: {n} bounces",
+                    if status.is_empty() { "no code" } else { status }
+                ),
+            })
+            .collect();
+        entries.sort_by(|a, b| b.value.total_cmp(&a.value));
+        entries.truncate(8);
+        let clicked = self.ranking(ui, "codes", &entries, None, look::NEUTRAL);
+        clicked.map(|index| {
+            let label = &entries[index].label;
+            Drill::Status(if label == "none" {
+                String::new()
+            } else {
+                label.clone()
+            })
+        })
+    }
+
+    fn reason_chart(&mut self, ui: &mut Ui, summary: &Summary) -> Option<Drill> {
+        let mut entries: Vec<Ranked> = summary
+            .by_reason
+            .iter()
+            .map(|(reason, n)| Ranked {
+                label: reason.clone(),
+                value: *n as f64,
+                hover: format!("{reason}: {n} bounces"),
+            })
+            .collect();
+        entries.sort_by(|a, b| b.value.total_cmp(&a.value));
+        entries.truncate(8);
+        let clicked = self.ranking(ui, "reasons", &entries, None, look::CALM);
+        clicked.map(|index| Drill::Reason(entries[index].label.clone()))
+    }
+
+    /// A horizontal bar chart of `entries`, largest at the top, with an optional vertical
+    /// line (the 2 % line); returns the index of a clicked bar.
+    fn ranking(
+        &mut self,
+        ui: &mut Ui,
+        name: &str,
+        entries: &[Ranked],
+        line: Option<f64>,
+        color: Color32,
+    ) -> Option<usize> {
+        if entries.is_empty() {
+            ui.label("Nothing in this period.");
+            return None;
+        }
+        let count = entries.len();
+        // Largest on top: entry i is drawn at y = count - 1 - i.
+        let y_of = |index: usize| (count - 1 - index) as f64;
+        let bars = entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                Bar::new(y_of(index), entry.value)
+                    .width(0.7)
+                    .name(&entry.hover)
+                    .fill(color.gamma_multiply(0.7))
+                    .stroke(egui::Stroke::new(1.0, color))
+            })
+            .collect();
+        let hovers: Vec<String> = entries.iter().map(|entry| entry.hover.clone()).collect();
+        let labels: Vec<String> = entries.iter().map(|entry| entry.label.clone()).collect();
+        let chart = BarChart::new(name.to_string(), bars)
+            .horizontal()
+            .color(color)
+            .element_formatter(Box::new(move |bar, _| {
+                hovers
+                    .get(count - 1 - bar.argument as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            }));
+        let response = Plot::new(name)
+            .height(30.0 + 24.0 * count as f64 as f32)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .include_x(0.0)
+            .show_grid([true, false])
+            .y_axis_min_width(110.0)
+            .y_axis_formatter(move |mark, _| {
+                let index = count as f64 - 1.0 - mark.value;
+                if mark.value.fract() == 0.0 && index >= 0.0 {
+                    labels.get(index as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .show(ui, |plot| {
+                plot.bar_chart(chart);
+                if let Some(x) = line {
+                    plot.vline(VLine::new("2 % line", x).color(look::WARNING));
+                }
+                plot.pointer_coordinate()
+            });
+        for (index, entry) in entries.iter().enumerate() {
+            let centre = PlotPoint::new(entry.value / 2.0, y_of(index));
+            self.bar_centres.push((
+                format!("{name}/{}", entry.label),
+                response.transform.position_from_point(&centre),
+            ));
+        }
+        if !response.response.clicked() {
+            return None;
+        }
+        let pointer = response.inner?;
+        let y = pointer.y.round();
+        let index = count as f64 - 1.0 - y;
+        let on_bar = (pointer.y - y).abs() <= 0.35 && (0.0..count as f64).contains(&index);
+        let index = index as usize;
+        (on_bar && pointer.x >= 0.0 && pointer.x <= entries[index].value).then_some(index)
+    }
+}
+
+/// One bar of a ranking.
+struct Ranked {
+    label: String,
+    value: f64,
+    hover: String,
+}
+
+/// The headline numbers: bounces per class against the period before, the list's bounce rate
+/// against the 2 % line, and the addresses suppressed.
+fn headlines(ui: &mut Ui, range: Range, current: &Summary, previous: Option<&Summary>) {
+    ui.horizontal_wrapped(|ui| {
+        for class in CLASSES {
+            let now = current.by_class.get(class).copied().unwrap_or(0);
+            let change = previous.map(|previous| {
+                let before = previous.by_class.get(class).copied().unwrap_or(0);
+                format!("{} {}", look::change(now, before), range.compared_with())
+            });
+            card(
+                ui,
+                class_label(class),
+                &look::count(now),
+                change.as_deref(),
+                class_color(class),
+            )
+            .on_hover_text(look::class_meaning(class));
+        }
+        match &current.list {
+            Some(list) => {
+                let color = if list.above_line {
+                    look::WARNING
+                } else {
+                    look::CALM
+                };
+                let note = format!(
+                    "{} of {} subscribers; the line is {:.0} %",
+                    look::count(list.bounced),
+                    look::count(list.members),
+                    BOUNCE_RATE_LINE * 100.0
+                );
+                card(
+                    ui,
+                    "List bounce rate",
+                    &format!("{:.2} %", list.rate * 100.0),
+                    Some(&note),
+                    color,
+                )
+                .on_hover_text("Subscribers who bounced in the period, over all subscribers");
+            }
+            None => {
+                card(
+                    ui,
+                    "List bounce rate",
+                    "-",
+                    Some("import your list to see it"),
+                    Color32::GRAY,
+                );
+            }
+        }
+        card(
+            ui,
+            "Suppressed",
+            &look::count(current.suppressed_in_period),
+            Some("addresses taken off the list"),
+            Color32::GRAY,
+        )
+        .on_hover_text(
+            "Addresses the policy suppressed in this period (hard, complaints, repeated soft)",
+        );
+    });
+}
+
+/// One headline: a name, a big number, a note underneath.
+fn card(
+    ui: &mut Ui,
+    name: &str,
+    value: &str,
+    note: Option<&str>,
+    color: Color32,
+) -> egui::Response {
+    egui::Frame::group(ui.style())
+        .inner_margin(8.0)
+        .show(ui, |ui| {
+            ui.set_min_width(120.0);
+            ui.vertical(|ui| {
+                ui.label(RichText::new(name).color(color).strong());
+                ui.label(RichText::new(value).size(26.0));
+                if let Some(note) = note {
+                    ui.label(RichText::new(note).small());
+                }
+            });
+        })
+        .response
+}
+
+/// Sender-side alerts: providers refusing the sender, each with what to check.
+fn alerts(ui: &mut Ui, summary: &Summary, drill: &mut Option<Drill>) {
+    if summary.sender_alerts.is_empty() {
+        ui.label("No sender-side alerts: no provider is refusing your mail in this period.");
+        return;
+    }
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, look::WARNING))
+        .inner_margin(8.0)
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new("Sender-side alerts: fix these on your side")
+                    .color(look::WARNING)
+                    .strong(),
+            );
+            for alert in &summary.sender_alerts {
+                ui.horizontal(|ui| {
+                    ui.label(&alert.message);
+                    if ui
+                        .button(format!("Show {}", look::count(alert.count)))
+                        .on_hover_text("List these bounces in the table")
+                        .clicked()
+                    {
+                        *drill = Some(Drill::SenderSide(alert.provider.clone()));
+                    }
+                });
+            }
+        });
+}

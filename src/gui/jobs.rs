@@ -1,0 +1,317 @@
+//! Work the window starts and must not wait for: syncing accounts and testing a connection.
+//! Each runs on its own thread with its own store connection and reports through a channel;
+//! the window drains it every frame and is woken for each report.
+
+use crate::store::{Account, Store};
+use crate::sync::{self, SyncError, SyncEvent, SyncSummary};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// A report from a job thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobEvent {
+    /// A sync of `account` moved on.
+    Progress {
+        /// The account.
+        account: String,
+        /// What happened.
+        event: SyncEvent,
+    },
+    /// A sync of `account` ended.
+    SyncDone {
+        /// The account.
+        account: String,
+        /// What it did, or why it stopped, in words.
+        result: Result<SyncSummary, String>,
+    },
+    /// Every account of the run is done.
+    AllDone,
+    /// A connection test ended.
+    Tested {
+        /// The account.
+        account: String,
+        /// What worked, step by step, or what failed.
+        result: Result<Vec<String>, TestFailure>,
+    },
+}
+
+/// A failed connection test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestFailure {
+    /// The error in words.
+    pub message: String,
+    /// The server certificate's fingerprint, when the failure is that it is not trusted.
+    pub untrusted_fingerprint: Option<String>,
+}
+
+impl From<SyncError> for TestFailure {
+    fn from(error: SyncError) -> Self {
+        let untrusted_fingerprint = match &error {
+            SyncError::UntrustedCertificate { fingerprint, .. } => Some(fingerprint.clone()),
+            _ => None,
+        };
+        TestFailure {
+            message: error.to_string(),
+            untrusted_fingerprint,
+        }
+    }
+}
+
+/// Where a running sync is, for the progress bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// The account being synced.
+    pub account: String,
+    /// The folder being read.
+    pub folder: String,
+    /// What it is doing, in words.
+    pub phase: String,
+    /// Messages of the folder stored so far.
+    pub done: usize,
+    /// Messages of the folder to fetch.
+    pub total: usize,
+}
+
+impl SyncProgress {
+    /// Share done, 0 to 1 (0 before a folder is open, 1 when it holds nothing new).
+    pub fn fraction(&self) -> f32 {
+        if self.folder.is_empty() {
+            0.0
+        } else if self.total == 0 {
+            1.0
+        } else {
+            (self.done as f32 / self.total as f32).min(1.0)
+        }
+    }
+
+    fn apply(&mut self, event: SyncEvent) {
+        match event {
+            SyncEvent::Connecting(attempt) => {
+                self.phase = if attempt > 1 {
+                    format!("Connecting (attempt {attempt})")
+                } else {
+                    "Connecting".to_string()
+                };
+            }
+            SyncEvent::Folder { folder, new } => {
+                self.phase = format!("Downloading {new} new message(s)");
+                self.folder = folder;
+                self.total = new;
+                self.done = 0;
+            }
+            SyncEvent::Committed { done, total, .. } => {
+                self.phase = "Classifying and storing".to_string();
+                self.done = done;
+                self.total = total;
+            }
+            SyncEvent::Retrying(why) => self.phase = format!("Connection lost ({why}); retrying"),
+        }
+    }
+}
+
+/// The jobs the window has running and what the finished ones said.
+pub struct Jobs {
+    store_path: PathBuf,
+    sender: Sender<JobEvent>,
+    events: Receiver<JobEvent>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    cancel: Arc<AtomicBool>,
+    /// The sync under way, if any.
+    pub sync: Option<SyncProgress>,
+    /// How the last sync of each account ended (newest last).
+    pub outcomes: Vec<(String, Result<SyncSummary, String>)>,
+    /// The connection test under way (account name), if any.
+    pub testing: Option<String>,
+    /// The last connection test's account and result.
+    pub tested: Option<(String, Result<Vec<String>, TestFailure>)>,
+}
+
+impl Jobs {
+    /// Jobs on the store at `store_path`; `wake` repaints the window.
+    pub fn new(store_path: PathBuf, wake: impl Fn() + Send + Sync + 'static) -> Jobs {
+        let (sender, events) = channel();
+        Jobs {
+            store_path,
+            sender,
+            events,
+            wake: Arc::new(wake),
+            cancel: Arc::new(AtomicBool::new(false)),
+            sync: None,
+            outcomes: Vec::new(),
+            testing: None,
+            tested: None,
+        }
+    }
+
+    /// Syncs `accounts` (each with its password) one after the other, unless a sync runs.
+    pub fn start_sync(&mut self, accounts: Vec<(Account, String)>) {
+        if self.sync.is_some() || accounts.is_empty() {
+            return;
+        }
+        self.cancel = Arc::new(AtomicBool::new(false));
+        self.outcomes.clear();
+        self.sync = Some(SyncProgress {
+            account: accounts[0].0.name.clone(),
+            phase: "Starting".to_string(),
+            ..SyncProgress::default()
+        });
+        let (path, sender, wake, cancel) = (
+            self.store_path.clone(),
+            self.sender.clone(),
+            self.wake.clone(),
+            self.cancel.clone(),
+        );
+        self.spawn("sync", move || {
+            sync_all(&path, accounts, &cancel, &|event| {
+                let _ = sender.send(event);
+                wake();
+            });
+        });
+    }
+
+    /// Asks the running sync to stop after the batch it is storing.
+    pub fn cancel_sync(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Tests `account` with `password` (step by step, nothing stored).
+    pub fn start_test(&mut self, account: Account, password: String) {
+        if self.testing.is_some() {
+            return;
+        }
+        self.testing = Some(account.name.clone());
+        self.tested = None;
+        let (sender, wake) = (self.sender.clone(), self.wake.clone());
+        self.spawn("connection test", move || {
+            let result =
+                sync::test_connection(&account.settings(), &password).map_err(TestFailure::from);
+            let _ = sender.send(JobEvent::Tested {
+                account: account.name,
+                result,
+            });
+            wake();
+        });
+    }
+
+    fn spawn(&self, name: &str, work: impl FnOnce() + Send + 'static) {
+        if let Err(error) = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(work)
+        {
+            let _ = self.sender.send(JobEvent::SyncDone {
+                account: String::new(),
+                result: Err(format!("cannot start the {name} ({error})")),
+            });
+            let _ = self.sender.send(JobEvent::AllDone);
+        }
+    }
+
+    /// Takes in every report; returns true when a sync finished (the views reload then).
+    pub fn receive(&mut self) -> bool {
+        let mut finished = false;
+        while let Ok(event) = self.events.try_recv() {
+            finished |= self.apply(event);
+        }
+        finished
+    }
+
+    /// Applies one report; returns true when it ends a sync run.
+    fn apply(&mut self, event: JobEvent) -> bool {
+        match event {
+            JobEvent::Progress { account, event } => {
+                if let Some(progress) = &mut self.sync {
+                    if progress.account != account {
+                        *progress = SyncProgress {
+                            account,
+                            ..SyncProgress::default()
+                        };
+                    }
+                    progress.apply(event);
+                }
+            }
+            JobEvent::SyncDone { account, result } => self.outcomes.push((account, result)),
+            JobEvent::AllDone => {
+                self.sync = None;
+                return true;
+            }
+            JobEvent::Tested { account, result } => {
+                self.testing = None;
+                self.tested = Some((account, result));
+            }
+        }
+        false
+    }
+}
+
+/// The sync thread: each account in turn on one store connection, every step reported.
+fn sync_all(
+    path: &std::path::Path,
+    accounts: Vec<(Account, String)>,
+    cancel: &AtomicBool,
+    report: &dyn Fn(JobEvent),
+) {
+    match Store::open(path) {
+        Ok(mut store) => {
+            for (account, password) in accounts {
+                let name = account.name.clone();
+                let mut progress = |event| {
+                    report(JobEvent::Progress {
+                        account: name.clone(),
+                        event,
+                    });
+                };
+                let result = sync::run(
+                    &account.settings(),
+                    &password,
+                    &mut store,
+                    cancel,
+                    &mut progress,
+                )
+                .map_err(|error| error.to_string());
+                let cancelled = cancel.load(Ordering::Relaxed);
+                report(JobEvent::SyncDone {
+                    account: account.name,
+                    result,
+                });
+                if cancelled {
+                    break;
+                }
+            }
+        }
+        Err(error) => report(JobEvent::SyncDone {
+            account: String::new(),
+            result: Err(error.to_string()),
+        }),
+    }
+    report(JobEvent::AllDone);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_follows_the_sync_events() {
+        let mut progress = SyncProgress::default();
+        progress.apply(SyncEvent::Connecting(1));
+        assert_eq!(progress.fraction(), 0.0);
+        progress.apply(SyncEvent::Folder {
+            folder: "INBOX".into(),
+            new: 400,
+        });
+        progress.apply(SyncEvent::Committed {
+            folder: "INBOX".into(),
+            done: 100,
+            total: 400,
+        });
+        assert_eq!(progress.fraction(), 0.25);
+        assert_eq!(progress.phase, "Classifying and storing");
+        progress.apply(SyncEvent::Folder {
+            folder: "Bounces".into(),
+            new: 0,
+        });
+        assert_eq!(progress.fraction(), 1.0);
+    }
+}

@@ -1,0 +1,100 @@
+//! The Bounce Desk window (eframe/egui): first run, the demo mailbox, accounts, sync with
+//! progress, the dashboard and the bounce table.
+//!
+//! The window only reads through its reader thread and writes through the store's own
+//! operations; every slow thing (queries over a million bounces, a sync, a connection test)
+//! runs on a thread and wakes the window when it has news, so no frame waits.
+
+mod accounts;
+mod app;
+mod automation;
+mod dashboard;
+mod jobs;
+mod look;
+mod passwords;
+mod range;
+mod reader;
+mod table;
+
+pub use accounts::{AccountAction, AccountForm, AccountsView};
+pub use app::{BounceDesk, Start, View};
+pub use automation::{Automation, FrameTimes, Screenshot};
+pub use dashboard::{Dashboard, Drill};
+pub use jobs::{JobEvent, Jobs, SyncProgress, TestFailure};
+pub use range::Range;
+pub use reader::Reader;
+pub use table::BounceTable;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// How `bouncedesk` without a subcommand was asked to open the window.
+#[derive(Debug, Default)]
+pub struct Launch {
+    /// The store (`--db`), else the default one.
+    pub db: Option<PathBuf>,
+    /// Open the demo mailbox.
+    pub demo: bool,
+    /// The view to start on.
+    pub view: Option<View>,
+    /// Write a PNG of the view and close.
+    pub screenshot: Option<PathBuf>,
+    /// Drive the window through a scripted session and print frame times.
+    pub frame_times: bool,
+}
+
+/// Opens the window and returns when it closes; the error says what went wrong in words.
+pub fn run(launch: Launch, started: Instant) -> Result<(), String> {
+    let store = match launch.db.or_else(crate::store::Store::default_path) {
+        Some(path) => path,
+        None => return Err("no home folder for the store; give one with --db FILE".into()),
+    };
+    let (automation, shot_outcome, frame_report) = match (&launch.screenshot, launch.frame_times) {
+        (Some(path), _) => {
+            let shot = Screenshot::new(path.clone());
+            let outcome = shot.outcome.clone();
+            (Some(Automation::Screenshot(shot)), Some(outcome), None)
+        }
+        (None, true) => {
+            let run = FrameTimes::new(started);
+            let report = run.report.clone();
+            (Some(Automation::FrameTimes(run)), None, Some(report))
+        }
+        (None, false) => (None, None, None),
+    };
+    let scripted = automation.is_some();
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Bounce Desk")
+            .with_app_id("bouncedesk")
+            .with_inner_size([1280.0, 820.0])
+            .with_min_inner_size([720.0, 480.0]),
+        // A scripted run has a fixed size and leaves the operator's window state alone.
+        persist_window: !scripted,
+        ..eframe::NativeOptions::default()
+    };
+    let start = Start {
+        store,
+        demo: launch.demo,
+        view: launch.view,
+        automation,
+        now: None,
+    };
+    eframe::run_native(
+        "Bounce Desk",
+        options,
+        Box::new(move |cc| Ok(Box::new(BounceDesk::new(cc, start)))),
+    )
+    .map_err(|error| format!("cannot open the window ({error}); on Linux, check DISPLAY or WAYLAND_DISPLAY and the graphics drivers"))?;
+    if let Some(outcome) = shot_outcome {
+        let outcome = outcome.lock().map(|slot| slot.clone()).unwrap_or(None);
+        return outcome
+            .unwrap_or_else(|| Err("the window closed before the screenshot was taken".into()));
+    }
+    if let Some(report) = frame_report
+        && let Ok(Some(report)) = report.lock().map(|slot| slot.clone())
+    {
+        println!("{report}");
+    }
+    Ok(())
+}

@@ -1,0 +1,410 @@
+//! The bounce table: every recipient result of the period, filtered and sorted, with one
+//! bounce in full beside it (every field, why it was classified so, and the raw message as
+//! plain text: never rendered HTML, never remote content).
+//!
+//! Rows are virtualised: the table knows only the ids that match and asks the reader for the
+//! pages it draws, so a million bounces scroll like a hundred.
+
+use super::dashboard::Drill;
+use super::look::{self, CLASSES, class_color, class_label};
+use super::reader::Reader;
+use crate::store::browse::{BounceDetail, BounceFilter, BounceSort, SortColumn};
+use crate::store::stats::Period;
+use egui::{Align, Key, Label, Layout, RichText, Sense, TextStyle, Ui};
+use egui_extras::{Column, TableBuilder};
+
+/// The table's columns: what the header says and what it sorts by.
+const COLUMNS: [(&str, SortColumn); 8] = [
+    ("Date (UTC)", SortColumn::Date),
+    ("Recipient", SortColumn::Recipient),
+    ("Domain", SortColumn::Domain),
+    ("Class", SortColumn::Class),
+    ("Reason", SortColumn::Reason),
+    ("Status", SortColumn::Status),
+    ("Reply", SortColumn::ReplyCode),
+    ("Diagnostic", SortColumn::Diagnostic),
+];
+
+const ROW_HEIGHT: f32 = 20.0;
+
+/// What the table shows and remembers.
+#[derive(Debug, Default)]
+pub struct BounceTable {
+    /// Filters the operator set (the period comes from the window's range or a drill).
+    pub filter: BounceFilter,
+    /// Days picked on the time chart (first day, count), instead of the window's range.
+    pub days: Option<(i64, i64)>,
+    /// Sort order.
+    pub sort: BounceSort,
+    /// Index of the selected row among the matches.
+    pub selected: Option<usize>,
+    /// Set when the filter or sort changed and the matches must be asked again.
+    pub changed: bool,
+    /// Scroll the table to this offset (points from the top) next frame; the frame-time run
+    /// drives the table with it.
+    pub scroll_offset: Option<f32>,
+    scroll_to: Option<usize>,
+    raw_lines: Option<(i64, Vec<String>)>,
+}
+
+impl BounceTable {
+    /// An empty table in `sort` order (the order remembered from last time).
+    pub fn sorted(sort: BounceSort) -> BounceTable {
+        BounceTable {
+            sort,
+            ..BounceTable::default()
+        }
+    }
+
+    /// The filter to ask the reader with, for the window's `period`.
+    pub fn query(&self, period: Period) -> BounceFilter {
+        let period = match self.days {
+            Some((from, days)) => Period {
+                from_day: Some(from),
+                to_day: Some(from + days - 1),
+            },
+            None => period,
+        };
+        BounceFilter {
+            period,
+            ..self.filter.clone()
+        }
+    }
+
+    /// Narrows the table to what was clicked on the dashboard (other filters are cleared).
+    pub fn drill(&mut self, drill: Drill) {
+        self.filter = BounceFilter::default();
+        self.days = None;
+        match drill {
+            Drill::Days { from, days, class } => {
+                self.days = Some((from, days));
+                self.filter.class = class;
+            }
+            Drill::Group(group) => self.filter.group = Some(group),
+            Drill::Status(status) => self.filter.status = Some(status),
+            Drill::Reason(reason) => self.filter.reason = Some(reason),
+            Drill::SenderSide(provider) => {
+                self.filter.group = Some(provider);
+                self.filter.class = Some("sender".to_string());
+            }
+        }
+        self.selected = None;
+        self.changed = true;
+    }
+
+    /// Draws the filter bar, the table and the selected bounce.
+    pub fn show(&mut self, ui: &mut Ui, reader: &mut Reader) {
+        self.filter_bar(ui, reader);
+        ui.separator();
+        if reader.detail.is_some() && self.selected.is_some() {
+            egui::Panel::right("bounce detail")
+                .resizable(true)
+                .default_size(420.0)
+                .show(ui, |ui| self.detail(ui, reader));
+        }
+        egui::CentralPanel::default().show(ui, |ui| self.rows(ui, reader));
+    }
+
+    fn filter_bar(&mut self, ui: &mut Ui, reader: &Reader) {
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("Search");
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.filter.text)
+                        .hint_text("address, domain, reason or words of the reply")
+                        .desired_width(260.0),
+                )
+                .labelled_by(label.id);
+            if search.changed() {
+                self.changed = true;
+                self.selected = None;
+            }
+            let mut class = self.filter.class.clone();
+            egui::ComboBox::from_label("Class")
+                .selected_text(class.as_deref().map_or("Any", class_label))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut class, None, "Any");
+                    for each in CLASSES {
+                        ui.selectable_value(&mut class, Some(each.to_string()), class_label(each));
+                    }
+                });
+            if class != self.filter.class {
+                self.filter.class = class;
+                self.changed = true;
+                self.selected = None;
+            }
+            self.chips(ui);
+            let matches = reader.matches.as_ref().map_or(0, |ids| ids.len());
+            let status = if reader.matches_pending {
+                "searching…".to_string()
+            } else {
+                look::plural(matches as i64, "bounce")
+            };
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| ui.label(status));
+        });
+    }
+
+    /// One removable chip per filter that a dashboard click set.
+    fn chips(&mut self, ui: &mut Ui) {
+        let mut cleared = false;
+        if let Some((from, days)) = self.days {
+            let text = if days == 1 {
+                look::day_label(from)
+            } else {
+                format!("week of {}", look::day_label(from))
+            };
+            cleared |= chip(ui, "Days", &text);
+            if cleared {
+                self.days = None;
+            }
+        }
+        for (name, value) in [
+            ("Domain or provider", &mut self.filter.group),
+            ("Status", &mut self.filter.status),
+            ("Reason", &mut self.filter.reason),
+        ] {
+            if let Some(text) = value.clone()
+                && chip(ui, name, if text.is_empty() { "none" } else { &text })
+            {
+                *value = None;
+                cleared = true;
+            }
+        }
+        if cleared {
+            self.changed = true;
+            self.selected = None;
+        }
+    }
+
+    fn rows(&mut self, ui: &mut Ui, reader: &mut Reader) {
+        let Some(count) = reader.matches.as_ref().map(|ids| ids.len()) else {
+            ui.spinner();
+            return;
+        };
+        if count == 0 && !reader.matches_pending {
+            ui.label("No bounce matches these filters in this period.");
+            return;
+        }
+        self.keyboard(ui, reader, count);
+        ui.style_mut().interaction.selectable_labels = false;
+        let mut table = TableBuilder::new(ui)
+            .id_salt("bounces")
+            .striped(true)
+            .resizable(true)
+            .sense(Sense::click())
+            .cell_layout(Layout::left_to_right(Align::Center))
+            .column(Column::initial(120.0).at_least(90.0))
+            .column(Column::initial(220.0).at_least(80.0).clip(true))
+            .column(Column::initial(120.0).at_least(60.0).clip(true))
+            .column(Column::initial(90.0).at_least(50.0))
+            .column(Column::initial(100.0).at_least(50.0).clip(true))
+            .column(Column::initial(55.0).at_least(40.0))
+            .column(Column::initial(45.0).at_least(35.0))
+            .column(Column::remainder().at_least(100.0).clip(true));
+        if let Some(row) = self.scroll_to.take() {
+            table = table.scroll_to_row(row, None);
+        }
+        if let Some(offset) = self.scroll_offset.take() {
+            table = table.vertical_scroll_offset(offset);
+        }
+        let mut clicked = None;
+        let mut sort = self.sort;
+        table
+            .header(ROW_HEIGHT + 4.0, |mut header| {
+                for (title, column) in COLUMNS {
+                    header.col(|ui| {
+                        let arrow = match (sort.column == column, sort.descending) {
+                            (true, true) => " ⏷",
+                            (true, false) => " ⏶",
+                            (false, _) => "",
+                        };
+                        let button = ui
+                            .add(
+                                egui::Button::new(
+                                    RichText::new(format!("{title}{arrow}")).strong(),
+                                )
+                                .frame(false),
+                            )
+                            .on_hover_text(format!("Sort by {}", title.to_lowercase()));
+                        if button.clicked() {
+                            sort = if sort.column == column {
+                                BounceSort {
+                                    column,
+                                    descending: !sort.descending,
+                                }
+                            } else {
+                                BounceSort {
+                                    column,
+                                    descending: column == SortColumn::Date,
+                                }
+                            };
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(ROW_HEIGHT, count, |mut row| {
+                    let index = row.index();
+                    row.set_selected(self.selected == Some(index));
+                    let Some(data) = reader.row(index).cloned() else {
+                        row.col(|ui| {
+                            ui.add(Label::new("…").selectable(false));
+                        });
+                        return;
+                    };
+                    let cells = [
+                        look::time_label(data.occurred_at),
+                        data.recipient.clone(),
+                        data.domain.clone(),
+                        String::new(),
+                        data.reason.clone(),
+                        data.status.clone().unwrap_or_default(),
+                        data.reply_code
+                            .map(|code| code.to_string())
+                            .unwrap_or_default(),
+                        data.diagnostic.clone(),
+                    ];
+                    for (column, text) in cells.into_iter().enumerate() {
+                        row.col(|ui| {
+                            if column == 3 {
+                                ui.add(
+                                    Label::new(
+                                        RichText::new(class_label(&data.class))
+                                            .color(class_color(&data.class)),
+                                    )
+                                    .selectable(false),
+                                );
+                            } else {
+                                ui.add(Label::new(text).selectable(false).truncate());
+                            }
+                        });
+                    }
+                    if row.response().clicked() {
+                        clicked = Some((index, data.id));
+                    }
+                });
+            });
+        if sort != self.sort {
+            self.sort = sort;
+            self.changed = true;
+            self.selected = None;
+        }
+        if let Some((index, id)) = clicked {
+            self.selected = Some(index);
+            reader.ask_detail(id);
+        }
+    }
+
+    /// Up and down move the selection when no text field has the keyboard.
+    fn keyboard(&mut self, ui: &Ui, reader: &mut Reader, count: usize) {
+        if ui.memory(|memory| memory.focused().is_some()) {
+            return;
+        }
+        let (down, up) = ui.input(|input| {
+            (
+                input.key_pressed(Key::ArrowDown),
+                input.key_pressed(Key::ArrowUp),
+            )
+        });
+        let next = match (self.selected, down, up) {
+            (None, true, _) => Some(0),
+            (Some(index), true, _) => Some((index + 1).min(count - 1)),
+            (Some(index), false, true) => Some(index.saturating_sub(1)),
+            _ => None,
+        };
+        if let Some(next) = next
+            && Some(next) != self.selected
+        {
+            self.selected = Some(next);
+            self.scroll_to = Some(next);
+            if let Some(id) = reader.row(next).map(|row| row.id) {
+                reader.ask_detail(id);
+            }
+        }
+    }
+
+    fn detail(&mut self, ui: &mut Ui, reader: &Reader) {
+        let Some(detail) = &reader.detail else { return };
+        egui::ScrollArea::vertical()
+            .id_salt("detail")
+            .show(ui, |ui| {
+                let row = &detail.row;
+                ui.heading(&row.recipient);
+                ui.label(
+                    RichText::new(class_label(&row.class))
+                        .color(class_color(&row.class))
+                        .strong(),
+                );
+                ui.label(RichText::new(format!("Why: {}", detail.why)).italics());
+                ui.add_space(6.0);
+                egui::Grid::new("detail fields")
+                    .num_columns(2)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        let mut field = |name: &str, value: &str| {
+                            ui.label(RichText::new(name).strong());
+                            ui.add(Label::new(value).wrap());
+                            ui.end_row();
+                        };
+                        field("Date (UTC)", &look::time_label(row.occurred_at));
+                        field("Domain", &row.domain);
+                        field("Reason", &row.reason);
+                        field("Status", row.status.as_deref().unwrap_or(""));
+                        let reply = row.reply_code.map(|c| c.to_string()).unwrap_or_default();
+                        field("Reply code", &reply);
+                        field("Diagnostic", &row.diagnostic);
+                        for (name, value) in &detail.fields {
+                            field(name, value);
+                        }
+                        field("Found in", &detail.sources.join("\n"));
+                    });
+                ui.add_space(6.0);
+                self.raw_message(ui, detail);
+            });
+    }
+
+    /// The raw message as plain text, drawn line by line as it scrolls (a message can be
+    /// megabytes; only the visible lines are laid out).
+    fn raw_message(&mut self, ui: &mut Ui, detail: &BounceDetail) {
+        let id = detail.row.id;
+        if self
+            .raw_lines
+            .as_ref()
+            .is_none_or(|(shown, _)| *shown != id)
+        {
+            let text = String::from_utf8_lossy(&detail.raw);
+            let lines = text
+                .lines()
+                .map(|line| line.replace('\t', "    "))
+                .collect();
+            self.raw_lines = Some((id, lines));
+        }
+        let Some((_, lines)) = &self.raw_lines else {
+            return;
+        };
+        egui::CollapsingHeader::new(format!("Raw message ({} bytes)", detail.raw.len()))
+            .default_open(true)
+            .show(ui, |ui| {
+                let height = ui.text_style_height(&TextStyle::Monospace);
+                egui::ScrollArea::both()
+                    .id_salt("raw message")
+                    .max_height(360.0)
+                    .show_rows(ui, height, lines.len(), |ui, range| {
+                        for line in &lines[range] {
+                            ui.add(
+                                Label::new(RichText::new(line).monospace())
+                                    .extend()
+                                    .selectable(true),
+                            );
+                        }
+                    });
+            });
+    }
+}
+
+/// A filter shown as a button that clears it; returns true when clicked.
+fn chip(ui: &mut Ui, name: &str, value: &str) -> bool {
+    ui.button(format!("{name}: {value}  ×"))
+        .on_hover_text(format!("Clear the {} filter", name.to_lowercase()))
+        .clicked()
+}

@@ -1,0 +1,204 @@
+//! The window, headless (egui_kittest, rendered by wgpu on Mesa's software drivers for the
+//! snapshots): first run, the demo, the dashboard's numbers against the store, chart bars
+//! that filter the table, the table's detail, and a picture of every main view.
+
+mod support;
+
+use bouncedesk::gui::View;
+use bouncedesk::store::Store;
+use bouncedesk::store::browse::BounceFilter;
+use egui_kittest::kittest::Queryable as _;
+use support::window::{NOW, click, click_at, settle, shows, type_into, wait_until, window};
+
+/// This week (Monday 23 to Thursday 26 November 2026) as the dashboard's default period.
+fn this_week() -> bouncedesk::store::stats::Period {
+    bouncedesk::gui::Range::ThisWeek.period(NOW / 86_400)
+}
+
+#[test]
+fn first_run_offers_the_demo_and_its_dashboard_shows_the_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = window(&dir.path().join("store.sqlite"), false);
+    harness.run_steps(2);
+    assert_eq!(harness.state().view, View::Welcome);
+    assert!(shows(&harness, "Add account"));
+    harness.snapshot("welcome");
+
+    click(&mut harness, "Open the demo mailbox");
+    settle(&mut harness);
+    assert!(harness.state().is_demo());
+    assert_eq!(harness.state().view, View::Dashboard);
+
+    // Every headline is the store's own number for the period.
+    let store = Store::open(harness.state().store_path()).expect("demo store");
+    let summary = store.summary(this_week()).expect("summary");
+    for (class, label) in [
+        ("hard", "Hard"),
+        ("soft", "Soft"),
+        ("sender", "Sender-side"),
+        ("complaint", "Complaint"),
+    ] {
+        let n = summary.by_class.get(class).copied().unwrap_or(0);
+        assert!(n > 0, "the demo has {class} bounces this week");
+        assert!(shows(&harness, label));
+        assert!(
+            harness.query_all_by_label(&n.to_string()).next().is_some(),
+            "{label}: {n} not shown"
+        );
+    }
+    let list = summary.list.expect("the demo imports a list");
+    assert!(shows(&harness, &format!("{:.2} %", list.rate * 100.0)));
+    let alert = &summary.sender_alerts[0];
+    assert!(shows(&harness, &alert.message), "{}", alert.message);
+    harness.snapshot("dashboard");
+}
+
+#[test]
+fn clicking_a_chart_bar_filters_the_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = window(&dir.path().join("store.sqlite"), true);
+    settle(&mut harness);
+    let store = Store::open(harness.state().store_path()).expect("demo store");
+
+    // A domain bar: the table lists that domain's bounces, all of them.
+    let bar = centre(&harness, "domains/yahoo.com");
+    click_at(&mut harness, bar);
+    settle(&mut harness);
+    assert_eq!(harness.state().view, View::Bounces);
+    let filter = &harness.state().table.filter;
+    assert_eq!(filter.group.as_deref(), Some("yahoo.com"));
+    let expected = store
+        .bounce_ids(
+            &BounceFilter {
+                period: this_week(),
+                group: Some("yahoo.com".into()),
+                ..BounceFilter::default()
+            },
+            Default::default(),
+        )
+        .expect("ids");
+    assert_eq!(
+        harness.state().reader.matches.as_deref(),
+        Some(expected.as_slice())
+    );
+    assert!(shows(&harness, &format!("{} bounces", expected.len())));
+    for index in 0..expected.len().min(20) {
+        let row = harness.state_mut().reader.row(index).cloned();
+        if let Some(row) = row {
+            assert_eq!(row.domain, "yahoo.com");
+        }
+    }
+
+    // Back to the dashboard; a class segment of one day's bar: that day, that class.
+    click(&mut harness, "Dashboard");
+    settle(&mut harness);
+    let (name, bar) = harness
+        .state()
+        .dashboard
+        .bar_centres
+        .iter()
+        .find(|(name, _)| name.starts_with("time/") && name.ends_with("/sender"))
+        .cloned()
+        .expect("a sender-side segment on the time chart");
+    click_at(&mut harness, bar);
+    settle(&mut harness);
+    let table = &harness.state().table;
+    assert_eq!(table.filter.class.as_deref(), Some("sender"), "{name}");
+    let (day, days) = table.days.expect("a day filter");
+    assert_eq!(days, 1);
+    assert!(name.contains(&bouncedesk_day(day)), "{name}");
+    let rows = harness
+        .state()
+        .reader
+        .matches
+        .as_ref()
+        .map_or(0, |ids| ids.len());
+    assert!(rows > 0);
+
+    // Clearing the chip widens the table again.
+    harness.get_by_label_contains("Days:").click();
+    harness.run_steps(2);
+    settle(&mut harness);
+    assert_eq!(harness.state().table.days, None);
+    let wider = harness
+        .state()
+        .reader
+        .matches
+        .as_ref()
+        .map_or(0, |ids| ids.len());
+    assert!(wider > rows);
+}
+
+#[test]
+fn table_rows_open_their_detail_with_the_raw_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = window(&dir.path().join("store.sqlite"), true);
+    settle(&mut harness);
+    click(&mut harness, "Bounces");
+    settle(&mut harness);
+    type_into(&mut harness, "Search", "old-startup");
+    settle(&mut harness);
+    let first = harness.state_mut().reader.row(0).cloned().expect("a row");
+    assert_eq!(first.domain, "old-startup.example");
+    // Keyboard: Down selects the first row and opens its detail.
+    harness.get_by_label("Bounces").focus();
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    wait_until(&mut harness, "the detail", |harness| {
+        harness.state().reader.detail.is_some()
+    });
+    assert!(shows(&harness, "Why:"));
+    assert!(shows(&harness, "Host or domain name not found"));
+    assert!(
+        shows(&harness, "Return-Path: <>"),
+        "the raw message, as text"
+    );
+    harness.snapshot("bounces");
+}
+
+#[test]
+fn the_accounts_form_says_what_is_missing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = window(&dir.path().join("store.sqlite"), false);
+    harness.run_steps(2);
+    click(&mut harness, "Add account");
+    assert_eq!(harness.state().view, View::Accounts);
+    assert!(shows(
+        &harness,
+        "Fill in a name, the server and the user name."
+    ));
+    type_into(&mut harness, "Name", "Newsletter");
+    type_into(&mut harness, "Server", "imap.example.org");
+    type_into(&mut harness, "User name", "bounces@example.org");
+    type_into(&mut harness, "Port", "99999");
+    assert!(shows(&harness, "is not a port number"));
+    type_into(&mut harness, "Port", "993");
+    assert!(!shows(&harness, "is not a port number"));
+    harness.snapshot("accounts");
+}
+
+/// Where the dashboard drew the bar named `name`.
+fn centre(
+    harness: &egui_kittest::Harness<'static, bouncedesk::gui::BounceDesk>,
+    name: &str,
+) -> egui::Pos2 {
+    harness
+        .state()
+        .dashboard
+        .bar_centres
+        .iter()
+        .find(|(bar, _)| bar == name)
+        .map(|(_, at)| *at)
+        .unwrap_or_else(|| panic!("no bar {name}"))
+}
+
+/// A day number as the chart names it (`2026-11-26`).
+fn bouncedesk_day(day: i64) -> String {
+    jiff::Timestamp::from_second(day * 86_400)
+        .expect("a day")
+        .strftime("%Y-%m-%d")
+        .to_string()
+}
