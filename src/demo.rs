@@ -11,6 +11,7 @@
 
 use crate::classify::Classifier;
 use crate::lists;
+use crate::store::stats::{DAY, monday_of};
 use crate::store::{BATCH, Prepared, Source, Store, StoreError};
 use std::path::Path;
 
@@ -84,8 +85,8 @@ struct Draft {
     issue: i64,
 }
 
-/// Builds the demo store at `path` (a new file), dated so that the last report is a few
-/// hours before `now` (Unix seconds).
+/// Builds the demo store at `path` (a new file), dated so that the last issue's reports fall
+/// in the week of `now` (Unix seconds), before it.
 pub fn build(path: &Path, now: i64) -> Result<DemoSummary, StoreError> {
     let mut rng = fastrand::Rng::with_seed(0xB0_0CE);
     let subscribers = subscriber_addresses(&mut rng);
@@ -152,8 +153,11 @@ fn domain_of(address: &str) -> &str {
 
 /// The reports of every issue, oldest first.
 fn drafts(rng: &mut fastrand::Rng, subscribers: &[String], now: i64) -> Vec<Draft> {
-    const DAY: i64 = 86_400;
-    let last_send = now - 2 * DAY;
+    // The last issue went out two days ago, but never before this Monday, so that "this
+    // week" always has it; its reports arrive between the send and now.
+    let monday = monday_of(now.div_euclid(DAY)) * DAY;
+    let last_send = (now - 2 * DAY).max(monday).min(now - 600);
+    let spread = (now - last_send).clamp(600, 30 * 3_600);
     // Addresses whose mailbox stays full: they soft-bounce every week until suppressed.
     let full_mailboxes: Vec<&String> = subscribers.iter().skip(7).step_by(211).collect();
     let mut drafts = Vec::new();
@@ -164,7 +168,7 @@ fn drafts(rng: &mut fastrand::Rng, subscribers: &[String], now: i64) -> Vec<Draf
             drafts.push(Draft {
                 template,
                 recipient: recipient.to_string(),
-                at: sent + rng.i64(60..30 * 3_600),
+                at: sent + rng.i64(60..spread),
                 issue,
             });
         };

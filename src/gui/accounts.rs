@@ -415,8 +415,9 @@ fn form_ui(
     if let Err(missing) = &checked {
         ui.label(RichText::new(missing).weak());
     }
+    let testing_name = checked.as_ref().map(|account| account.name.as_str());
     if let Some((account, result)) = tested
-        && Some(account) == form.editing.as_ref().or(Some(&form.name))
+        && Ok(account.as_str()) == testing_name
     {
         action = test_result(ui, form, result).or(action);
     }

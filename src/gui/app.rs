@@ -2,19 +2,21 @@
 //! wiring between the views, the reader thread and the jobs. Views draw and say what the
 //! operator asked; this module does it.
 
-use super::accounts::{AccountAction, AccountsView};
+use super::accounts::{AccountAction, AccountForm, AccountsView};
 use super::automation::{Automation, Step};
 use super::dashboard::Dashboard;
 use super::jobs::Jobs;
 use super::look;
-use super::passwords::Passwords;
+use super::passwords::{PasswordPrompt, Passwords, Prompted};
 use super::range::Range;
 use super::reader::Reader;
 use super::table::BounceTable;
+use super::welcome::{self, Welcome};
+use crate::store::Store;
 use crate::store::browse::BounceSort;
-use crate::store::{Account, Store};
+use crate::store::stats::DAY;
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The views of the window.
 #[derive(
@@ -66,26 +68,19 @@ pub struct Start {
     pub now: Option<i64>,
 }
 
-/// A sync waiting for passwords the app does not know.
-struct PasswordPrompt {
-    asking: Vec<Account>,
-    ready: Vec<(Account, String)>,
-    typed: String,
-    in_keyring: bool,
-}
-
 /// The Bounce Desk window.
 pub struct BounceDesk {
+    /// The operator's own store (the one to go back to from the demo).
+    home: PathBuf,
     store_path: PathBuf,
     demo: Option<tempfile::TempDir>,
-    now: i64,
-    /// Settings and accounts (small writes the operator makes; reading is the reader's job).
+    fixed_now: Option<i64>,
+    /// Settings and accounts: small writes the operator makes (reading is the reader's job).
     store: Option<Store>,
     /// The view shown.
     pub view: View,
     /// The period shown.
     pub range: Range,
-    today: i64,
     /// The reader thread's answers.
     pub reader: Reader,
     /// Syncs and connection tests.
@@ -110,19 +105,21 @@ impl BounceDesk {
     /// what was remembered from last time.
     pub fn new(cc: &eframe::CreationContext<'_>, start: Start) -> BounceDesk {
         let ctx = cc.egui_ctx.clone();
+        // A scripted run starts from the defaults, whatever the operator left last time.
         let remembered: Remembered = cc
             .storage
+            .filter(|_| start.automation.is_none())
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
-        let now = start.now.unwrap_or_else(crate::store::now);
         let mut app = BounceDesk {
+            home: start.store.clone(),
             store_path: start.store.clone(),
             demo: None,
-            now,
+            fixed_now: start.now,
             store: None,
             view: remembered.view,
             range: remembered.range,
-            today: now.div_euclid(86_400),
+            // Replaced as soon as a store is open; never asked anything before.
             reader: reader(&ctx, start.store.clone()),
             jobs: jobs(&ctx, start.store.clone()),
             dashboard: Dashboard {
@@ -150,7 +147,7 @@ impl BounceDesk {
     }
 
     /// The store shown (the demo's throwaway file when showing the demo).
-    pub fn store_path(&self) -> &std::path::Path {
+    pub fn store_path(&self) -> &Path {
         &self.store_path
     }
 
@@ -159,11 +156,23 @@ impl BounceDesk {
         self.demo.is_some()
     }
 
+    fn now(&self) -> i64 {
+        self.fixed_now.unwrap_or_else(crate::store::now)
+    }
+
+    /// Today's day number (from the clock, so that a window left open past midnight moves on).
+    fn today(&self) -> i64 {
+        self.now().div_euclid(DAY)
+    }
+
+    /// Shows the store at `path`: opens it (bringing its schema up to date) before the
+    /// reader and the jobs use it.
     fn open_store(&mut self, path: PathBuf) {
         match Store::open(&path) {
             Ok(store) => {
-                let empty = store.message_count().unwrap_or(0) == 0;
+                let empty = store.is_empty().unwrap_or(false);
                 self.store = Some(store);
+                self.problem = None;
                 self.reload_accounts();
                 if empty && self.accounts.accounts.is_empty() && self.demo.is_none() {
                     self.view = View::Welcome;
@@ -172,26 +181,26 @@ impl BounceDesk {
                 }
             }
             Err(error) => {
-                self.problem = Some(format!("{error}"));
+                self.problem = Some(error.to_string());
                 self.store = None;
             }
         }
         self.store_path = path.clone();
         self.reader = reader(&self.ctx, path.clone());
         self.jobs = jobs(&self.ctx, path);
-        self.table.selected = None;
         self.reload();
     }
 
     /// Builds the demo mailbox in a throwaway folder and shows it.
     pub fn open_demo(&mut self) {
+        let now = self.now();
         let built = tempfile::Builder::new()
             .prefix("bouncedesk-demo")
             .tempdir()
             .map_err(|error| format!("cannot make a folder for the demo ({error})"))
             .and_then(|dir| {
                 let path = dir.path().join("demo.sqlite");
-                crate::demo::build(&path, self.now)
+                crate::demo::build(&path, now)
                     .map(|_| (dir, path))
                     .map_err(|error| format!("cannot build the demo mailbox: {error}"))
             });
@@ -202,6 +211,16 @@ impl BounceDesk {
                 self.open_store(path);
             }
             Err(error) => self.problem = Some(error),
+        }
+    }
+
+    /// Leaves the demo for the operator's own store (the demo's folder is deleted).
+    fn leave_demo(&mut self) {
+        let home = self.home.clone();
+        self.open_store(home);
+        self.demo = None;
+        if self.accounts.accounts.is_empty() {
+            self.view = View::Welcome;
         }
     }
 
@@ -217,11 +236,13 @@ impl BounceDesk {
 
     /// Asks the reader again for everything shown (after a sync, a period change).
     fn reload(&mut self) {
-        let (period, previous) = (
-            self.range.period(self.today),
-            self.range.previous(self.today),
-        );
-        self.reader.ask_summaries(period, previous);
+        self.reader.ask_summaries(self.range, self.today());
+        self.table.selected = None;
+        self.ask_matches();
+    }
+
+    fn ask_matches(&mut self) {
+        let period = self.range.period(self.today());
         self.reader
             .ask_matches(self.table.query(period), self.table.sort);
         self.table.changed = false;
@@ -229,28 +250,24 @@ impl BounceDesk {
 
     /// Starts a sync of every account, asking for passwords it does not know.
     pub fn sync_now(&mut self) {
-        let only = self.accounts.accounts.len() == 1;
-        let mut prompt = PasswordPrompt {
-            asking: Vec::new(),
-            ready: Vec::new(),
-            typed: String::new(),
-            in_keyring: true,
-        };
-        for account in self.accounts.accounts.clone() {
-            match self.passwords.find(&account.name, only) {
-                Some(password) => prompt.ready.push((account, password)),
-                None => prompt.asking.push(account),
-            }
-        }
-        if prompt.asking.is_empty() {
-            self.jobs.start_sync(prompt.ready);
-        } else {
-            self.prompt = Some(prompt);
+        match PasswordPrompt::for_accounts(&self.accounts.accounts, &self.passwords) {
+            Ok(ready) => self.jobs.start_sync(ready),
+            Err(prompt) => self.prompt = Some(prompt),
         }
     }
 
+    /// Does what the operator asked in the accounts view.
     fn act(&mut self, action: AccountAction) {
-        let Some(store) = &self.store else { return };
+        let Some(store) = &self.store else {
+            self.accounts.note = Some((
+                true,
+                format!(
+                    "The store is not open ({}), so nothing can be saved.",
+                    self.problem.as_deref().unwrap_or("unknown error")
+                ),
+            ));
+            return;
+        };
         let note = match action {
             AccountAction::Save {
                 account,
@@ -258,15 +275,28 @@ impl BounceDesk {
                 password,
                 in_keyring,
             } => {
-                let renamed = replaces.filter(|old| *old != account.name);
-                let saved = store.save_account(&account).and_then(|()| match &renamed {
+                let renamed = replaces.as_ref().filter(|old| **old != account.name);
+                let taken = self.accounts.accounts.iter().any(|other| {
+                    other.name == account.name && replaces.as_deref() != Some(&account.name)
+                });
+                if taken {
+                    self.accounts.note = Some((
+                        true,
+                        format!(
+                            "There is already an account named {}; pick another name.",
+                            account.name
+                        ),
+                    ));
+                    return;
+                }
+                let saved = store.save_account(&account).and_then(|()| match renamed {
                     Some(old) => store.remove_account(old),
                     None => Ok(()),
                 });
                 match saved {
                     Ok(()) => {
-                        if let Some(old) = &renamed {
-                            self.passwords.forget(old);
+                        if let Some(old) = renamed {
+                            self.passwords.rename(old, &account.name);
                         }
                         let kept = password.map(|password| {
                             self.passwords.keep(&account.name, &password, in_keyring)
@@ -315,6 +345,18 @@ impl BounceDesk {
         };
         self.accounts.note = Some(note);
         self.reload_accounts();
+    }
+
+    /// Takes in what the jobs reported: a finished sync reloads the views; a refused
+    /// password is forgotten so that the next sync asks for it.
+    fn take_job_news(&mut self) {
+        if self.jobs.receive() {
+            for account in std::mem::take(&mut self.jobs.refused) {
+                self.passwords.forget(&account);
+            }
+            self.reload();
+            self.reload_accounts();
+        }
     }
 
     fn top_bar(&mut self, ui: &mut Ui) {
@@ -370,7 +412,9 @@ impl BounceDesk {
                     .desired_width(320.0)
                     .text(text),
             );
-            if ui.button("Cancel sync").clicked() {
+            if self.jobs.cancelling() {
+                ui.label("Cancelling after this batch…");
+            } else if ui.button("Cancel sync").clicked() {
                 self.jobs.cancel_sync();
             }
             return;
@@ -384,82 +428,28 @@ impl BounceDesk {
         }
     }
 
-    /// The last sync's outcome per account, errors where they happened.
-    fn outcomes(&self, ui: &mut Ui) {
+    /// Problems and the last sync's outcome per account, errors where they happened.
+    fn notes(&self, ui: &mut Ui) {
+        for problem in [&self.problem, &self.reader.error].into_iter().flatten() {
+            ui.label(RichText::new(problem).color(look::WARNING));
+        }
         for (account, result) in &self.jobs.outcomes {
-            let (text, error) = match result {
-                Ok(done) => (
-                    format!(
-                        "{account}: {} fetched, {} new, {} already stored{}",
-                        done.fetched,
-                        done.new_messages,
-                        done.already_stored,
-                        if done.reconnections > 0 {
-                            format!(", {} reconnection(s)", done.reconnections)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    false,
-                ),
-                Err(why) => (format!("{account}: {why}"), true),
-            };
-            let color = if error {
-                look::WARNING
-            } else {
-                ui.visuals().text_color()
-            };
-            ui.label(RichText::new(text).color(color));
-        }
-    }
-
-    fn password_prompt(&mut self, ui: &mut Ui) {
-        let Some(prompt) = &mut self.prompt else {
-            return;
-        };
-        let Some(account) = prompt.asking.first().cloned() else {
-            return;
-        };
-        let mut answer = None;
-        let modal = egui::Modal::new(egui::Id::unique("password prompt")).show(ui.ctx(), |ui| {
-            ui.heading(format!("Password for {}", account.name));
-            ui.label(format!("{}@{}", account.user, account.host));
-            let label = ui.label("Password");
-            let field = ui
-                .add(egui::TextEdit::singleline(&mut prompt.typed).password(true))
-                .labelled_by(label.id);
-            field.request_focus();
-            ui.checkbox(&mut prompt.in_keyring, "Keep it in the OS keyring");
-            ui.horizontal(|ui| {
-                let entered = field.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter));
-                if ui.button("Sync").clicked() || entered {
-                    answer = Some(true);
+            match result {
+                Ok(done) => {
+                    let reconnections = if done.reconnections > 0 {
+                        format!(", {} reconnection(s)", done.reconnections)
+                    } else {
+                        String::new()
+                    };
+                    ui.label(format!(
+                        "{account}: {} fetched, {} new, {} already stored{reconnections}",
+                        done.fetched, done.new_messages, done.already_stored,
+                    ));
                 }
-                if ui.button("Cancel").clicked() {
-                    answer = Some(false);
-                }
-            });
-        });
-        if modal.should_close() && answer.is_none() {
-            answer = Some(false);
-        }
-        match answer {
-            Some(true) => {
-                let typed = std::mem::take(&mut prompt.typed);
-                let note = self
-                    .passwords
-                    .keep(&account.name, &typed, prompt.in_keyring);
-                self.accounts.note = Some((false, note));
-                prompt.asking.remove(0);
-                prompt.ready.push((account, typed));
-                if prompt.asking.is_empty()
-                    && let Some(done) = self.prompt.take()
-                {
-                    self.jobs.start_sync(done.ready);
+                Err(why) => {
+                    ui.label(RichText::new(format!("{account}: {why}")).color(look::WARNING));
                 }
             }
-            Some(false) => self.prompt = None,
-            None => {}
         }
     }
 
@@ -477,34 +467,21 @@ impl BounceDesk {
         }
     }
 
-    fn welcome(&mut self, ui: &mut Ui) {
-        ui.vertical_centered(|ui| {
-            ui.add_space(60.0);
-            ui.heading(RichText::new("Welcome to Bounce Desk").size(28.0));
-            ui.add_space(8.0);
-            ui.label("Bounce Desk reads your newsletter's bounce mailbox, sorts every bounce into hard, soft, sender-side, complaint, auto-reply or unknown, and writes a cleaned list for your newsletter tool.");
-            ui.label("Everything stays on this computer.");
-            ui.add_space(20.0);
-            if ui.button(RichText::new("Add account").size(18.0)).clicked() {
-                self.accounts.form = Some(super::accounts::AccountForm::new());
-                self.view = View::Accounts;
-            }
-            ui.add_space(8.0);
-            if ui.button(RichText::new("Open the demo mailbox").size(18.0)).clicked() {
-                self.open_demo();
-            }
-            ui.label("A few hundred made-up bounces, to see every view before connecting yours.");
-        });
-    }
-
     fn central(&mut self, ui: &mut Ui) {
         match self.view {
-            View::Welcome => self.welcome(ui),
+            View::Welcome => match welcome::show(ui) {
+                Some(Welcome::AddAccount) => {
+                    self.accounts.form = Some(AccountForm::new());
+                    self.view = View::Accounts;
+                }
+                Some(Welcome::OpenDemo) => self.open_demo(),
+                None => {}
+            },
             View::Dashboard => {
                 let drill = egui::ScrollArea::vertical()
                     .id_salt("dashboard")
                     .show(ui, |ui| match &self.reader.summaries {
-                        Some(summaries) => self.dashboard.show(ui, self.range, summaries),
+                        Some(summaries) => self.dashboard.show(ui, summaries),
                         None => {
                             ui.spinner();
                             None
@@ -517,6 +494,16 @@ impl BounceDesk {
                 }
             }
             View::Bounces => self.table.show(ui, &mut self.reader),
+            View::Accounts if self.is_demo() => {
+                ui.heading("Accounts");
+                ui.label(
+                    "The demo mailbox has no accounts: it is a throwaway store. Leave the demo \
+                     to add your own bounce mailbox.",
+                );
+                if ui.button("Leave the demo").clicked() {
+                    self.leave_demo();
+                }
+            }
             View::Accounts => {
                 let testing = self.jobs.testing.clone();
                 let action = egui::ScrollArea::vertical()
@@ -532,9 +519,7 @@ impl BounceDesk {
             }
         }
     }
-}
 
-impl BounceDesk {
     /// Does what a scripted run asks.
     fn follow(&mut self, ctx: &egui::Context, step: Step) {
         match step {
@@ -545,11 +530,10 @@ impl BounceDesk {
                 self.reload();
             }
             Step::Scroll(offset) => self.table.scroll_offset = Some(offset),
-            Step::SelectFirst => {
-                if let Some(id) = self.reader.row(0).map(|row| row.id) {
-                    self.table.selected = Some(0);
-                    self.reader.ask_detail(id);
-                }
+            Step::SelectFirst => self.table.selected = Some(0),
+            Step::Fail(why) => {
+                self.problem = Some(why);
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             Step::Close => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
@@ -569,10 +553,7 @@ fn jobs(ctx: &egui::Context, path: PathBuf) -> Jobs {
 impl eframe::App for BounceDesk {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         self.reader.receive();
-        if self.jobs.receive() {
-            self.reload();
-            self.reload_accounts();
-        }
+        self.take_job_news();
         if !self.started {
             self.started = true;
             if self.accounts.sync_on_start && !self.is_demo() && self.automation.is_none() {
@@ -588,26 +569,31 @@ impl eframe::App for BounceDesk {
         let notes =
             self.problem.is_some() || self.reader.error.is_some() || !self.jobs.outcomes.is_empty();
         if notes {
-            egui::Panel::bottom("notes").show(ui, |ui| {
-                for problem in [&self.problem, &self.reader.error].into_iter().flatten() {
-                    ui.label(RichText::new(problem).color(look::WARNING));
-                }
-                self.outcomes(ui);
-            });
+            egui::Panel::bottom("notes").show(ui, |ui| self.notes(ui));
         }
         egui::CentralPanel::default().show(ui, |ui| self.central(ui));
-        self.password_prompt(ui);
+        if let Some(prompt) = &mut self.prompt {
+            match prompt.show(ui.ctx(), &mut self.passwords) {
+                Prompted::Asking => {}
+                Prompted::Ready { accounts, notes } => {
+                    self.prompt = None;
+                    if !notes.is_empty() {
+                        self.accounts.note = Some((false, notes.join(" ")));
+                    }
+                    self.jobs.start_sync(accounts);
+                }
+                Prompted::Cancelled => self.prompt = None,
+            }
+        }
         if self.table.changed {
-            self.table.changed = false;
-            let period = self.range.period(self.today);
-            self.reader
-                .ask_matches(self.table.query(period), self.table.sort);
+            self.ask_matches();
         }
         if let Some(automation) = &mut self.automation {
             let ready = !self.reader.busy()
                 && self.reader.summaries.is_some()
                 && self.reader.matches.is_some();
-            let step = automation.step(ui.ctx(), frame, self.view, ready);
+            let failure = self.problem.clone().or_else(|| self.reader.error.clone());
+            let step = automation.step(ui.ctx(), frame, self.view, ready, failure);
             self.follow(ui.ctx(), step);
         }
     }
@@ -627,5 +613,11 @@ impl eframe::App for BounceDesk {
             by_rate: self.dashboard.by_rate,
         };
         eframe::set_value(storage, eframe::APP_KEY, &remembered);
+    }
+
+    /// A scripted run leaves the operator's remembered layout (column widths, open
+    /// sections) alone, and starts from none, so that its pictures are the same everywhere.
+    fn persist_egui_memory(&self) -> bool {
+        self.automation.is_none()
     }
 }

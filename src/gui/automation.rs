@@ -21,6 +21,8 @@ pub enum Step {
     Scroll(f32),
     /// Select the first row of the table (so the detail shows).
     SelectFirst,
+    /// Give up: the window cannot show its data; close with this error.
+    Fail(String),
     /// Close the window.
     Close,
 }
@@ -34,29 +36,38 @@ pub enum Automation {
     FrameTimes(FrameTimes),
 }
 
+/// How long a scripted run waits for the window's data before it gives up.
+const PATIENCE: Duration = Duration::from_secs(120);
+
 /// The state of a `--screenshot` run.
 #[derive(Debug)]
 pub struct Screenshot {
     path: PathBuf,
+    started: Instant,
     settled_frames: u32,
     selected: bool,
     requested: bool,
-    written: Arc<Mutex<Option<Result<(), String>>>>,
-    /// How the run ended (for the exit code): `None` until it did.
+    /// How the run ended (for the exit code): `None` until it did. The screenshot callback
+    /// fills it from the renderer's thread.
     pub outcome: Arc<Mutex<Option<Result<(), String>>>>,
 }
 
 impl Screenshot {
     /// A run that writes `path`.
     pub fn new(path: PathBuf) -> Screenshot {
-        let outcome = Arc::new(Mutex::new(None));
         Screenshot {
             path,
+            started: Instant::now(),
             settled_frames: 0,
             selected: false,
             requested: false,
-            written: outcome.clone(),
-            outcome,
+            outcome: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn finish(&self, outcome: Result<(), String>) {
+        if let Ok(mut slot) = self.outcome.lock() {
+            *slot = Some(outcome);
         }
     }
 }
@@ -91,6 +102,9 @@ impl FrameTimes {
     const TABLE_FRAMES: u32 = 600;
 
     fn step(&mut self, frame: &eframe::Frame, view: View, ready: bool) -> Step {
+        if !ready && self.started.elapsed() > PATIENCE {
+            return Step::Fail(format!("no data after {} s", PATIENCE.as_secs()));
+        }
         self.frame += 1;
         if self.frame == 2 {
             // The first frame was painted when the second starts.
@@ -108,7 +122,7 @@ impl FrameTimes {
                 if view != View::Dashboard {
                     return Step::View(View::Dashboard);
                 }
-                match n % 120 {
+                match n {
                     30 => Step::Range(Range::Last30Days),
                     60 => Step::Range(Range::Last90Days),
                     90 => Step::Range(Range::All),
@@ -157,14 +171,23 @@ impl FrameTimes {
 
 impl Automation {
     /// Called at the end of every frame; says what the window should do next.
+    /// `ready` is true when the view has all its data; `failure` is what keeps it from
+    /// getting it, if anything.
     pub fn step(
         &mut self,
         ctx: &egui::Context,
         frame: &eframe::Frame,
         view: View,
         ready: bool,
+        failure: Option<String>,
     ) -> Step {
         ctx.request_repaint();
+        if let Some(failure) = failure {
+            if let Automation::Screenshot(shot) = self {
+                shot.finish(Err(failure.clone()));
+            }
+            return Step::Fail(failure);
+        }
         match self {
             Automation::FrameTimes(run) => run.step(frame, view, ready),
             Automation::Screenshot(shot) => shot.step(ctx, view, ready),
@@ -174,10 +197,15 @@ impl Automation {
 
 impl Screenshot {
     fn step(&mut self, ctx: &egui::Context, view: View, ready: bool) -> Step {
-        if let Ok(written) = self.written.lock()
-            && written.is_some()
+        if let Ok(outcome) = self.outcome.lock()
+            && outcome.is_some()
         {
             return Step::Close;
+        }
+        if self.started.elapsed() > PATIENCE {
+            let why = format!("no data after {} s; no screenshot", PATIENCE.as_secs());
+            self.finish(Err(why.clone()));
+            return Step::Fail(why);
         }
         if self.requested {
             return Step::Wait;
@@ -196,7 +224,7 @@ impl Screenshot {
             return Step::Wait;
         }
         self.requested = true;
-        let (path, written) = (self.path.clone(), self.written.clone());
+        let (path, written) = (self.path.clone(), self.outcome.clone());
         let wake = ctx.clone();
         ctx.request_screenshot(move |image| {
             let [width, height] = image.size;

@@ -45,7 +45,8 @@ pub struct Dashboard {
 
 impl Dashboard {
     /// Draws the dashboard for `summaries`; returns what was clicked, if anything.
-    pub fn show(&mut self, ui: &mut Ui, range: Range, summaries: &Summaries) -> Option<Drill> {
+    pub fn show(&mut self, ui: &mut Ui, summaries: &Summaries) -> Option<Drill> {
+        let range = summaries.range;
         self.bar_centres.clear();
         let mut drill = None;
         let current = &summaries.current;
@@ -330,7 +331,7 @@ impl Dashboard {
                     .unwrap_or_default()
             }));
         let response = Plot::new(name)
-            .height(30.0 + 24.0 * count as f64 as f32)
+            .height(30.0 + 24.0 * count as f32)
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)

@@ -25,6 +25,8 @@ pub enum JobEvent {
         account: String,
         /// What it did, or why it stopped, in words.
         result: Result<SyncSummary, String>,
+        /// The server refused the password.
+        password_refused: bool,
     },
     /// Every account of the run is done.
     AllDone,
@@ -122,6 +124,9 @@ pub struct Jobs {
     pub sync: Option<SyncProgress>,
     /// How the last sync of each account ended (newest last).
     pub outcomes: Vec<(String, Result<SyncSummary, String>)>,
+    /// Accounts whose password the server refused in the last sync (the window forgets
+    /// those passwords, so the next sync asks).
+    pub refused: Vec<String>,
     /// The connection test under way (account name), if any.
     pub testing: Option<String>,
     /// The last connection test's account and result.
@@ -140,6 +145,7 @@ impl Jobs {
             cancel: Arc::new(AtomicBool::new(false)),
             sync: None,
             outcomes: Vec::new(),
+            refused: Vec::new(),
             testing: None,
             tested: None,
         }
@@ -163,7 +169,12 @@ impl Jobs {
             self.wake.clone(),
             self.cancel.clone(),
         );
-        self.spawn("sync", move || {
+        let failed = JobEvent::SyncDone {
+            account: String::new(),
+            result: Err("cannot start the sync thread".into()),
+            password_refused: false,
+        };
+        self.spawn(failed, move || {
             sync_all(&path, accounts, &cancel, &|event| {
                 let _ = sender.send(event);
                 wake();
@@ -176,6 +187,11 @@ impl Jobs {
         self.cancel.store(true, Ordering::Relaxed);
     }
 
+    /// True once a cancel was asked for and the sync has not stopped yet.
+    pub fn cancelling(&self) -> bool {
+        self.sync.is_some() && self.cancel.load(Ordering::Relaxed)
+    }
+
     /// Tests `account` with `password` (step by step, nothing stored).
     pub fn start_test(&mut self, account: Account, password: String) {
         if self.testing.is_some() {
@@ -184,7 +200,14 @@ impl Jobs {
         self.testing = Some(account.name.clone());
         self.tested = None;
         let (sender, wake) = (self.sender.clone(), self.wake.clone());
-        self.spawn("connection test", move || {
+        let failed = JobEvent::Tested {
+            account: account.name.clone(),
+            result: Err(TestFailure {
+                message: "cannot start the connection test".into(),
+                untrusted_fingerprint: None,
+            }),
+        };
+        self.spawn(failed, move || {
             let result =
                 sync::test_connection(&account.settings(), &password).map_err(TestFailure::from);
             let _ = sender.send(JobEvent::Tested {
@@ -195,16 +218,15 @@ impl Jobs {
         });
     }
 
-    fn spawn(&self, name: &str, work: impl FnOnce() + Send + 'static) {
-        if let Err(error) = std::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(work)
-        {
-            let _ = self.sender.send(JobEvent::SyncDone {
-                account: String::new(),
-                result: Err(format!("cannot start the {name} ({error})")),
-            });
-            let _ = self.sender.send(JobEvent::AllDone);
+    /// Runs `work` on its own thread; if no thread can start, reports `failed` (and ends the
+    /// sync run) so that the window never waits for a job that never began.
+    fn spawn(&self, failed: JobEvent, work: impl FnOnce() + Send + 'static) {
+        if std::thread::Builder::new().spawn(work).is_err() {
+            let ends_sync = matches!(failed, JobEvent::SyncDone { .. });
+            let _ = self.sender.send(failed);
+            if ends_sync {
+                let _ = self.sender.send(JobEvent::AllDone);
+            }
         }
     }
 
@@ -231,7 +253,16 @@ impl Jobs {
                     progress.apply(event);
                 }
             }
-            JobEvent::SyncDone { account, result } => self.outcomes.push((account, result)),
+            JobEvent::SyncDone {
+                account,
+                result,
+                password_refused,
+            } => {
+                if password_refused {
+                    self.refused.push(account.clone());
+                }
+                self.outcomes.push((account, result));
+            }
             JobEvent::AllDone => {
                 self.sync = None;
                 return true;
@@ -268,12 +299,13 @@ fn sync_all(
                     &mut store,
                     cancel,
                     &mut progress,
-                )
-                .map_err(|error| error.to_string());
+                );
+                let password_refused = matches!(result, Err(SyncError::WrongPassword { .. }));
                 let cancelled = cancel.load(Ordering::Relaxed);
                 report(JobEvent::SyncDone {
                     account: account.name,
-                    result,
+                    result: result.map_err(|error| error.to_string()),
+                    password_refused,
                 });
                 if cancelled {
                     break;
@@ -283,6 +315,7 @@ fn sync_all(
         Err(error) => report(JobEvent::SyncDone {
             account: String::new(),
             result: Err(error.to_string()),
+            password_refused: false,
         }),
     }
     report(JobEvent::AllDone);

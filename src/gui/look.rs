@@ -1,6 +1,7 @@
 //! How the window shows things: one colour and one name per class, dates and numbers in words.
 //! Every view takes them from here, so a class looks the same in a chart, a table and a card.
 
+use crate::store::stats::DAY;
 use egui::Color32;
 
 /// The classes the charts and filters show, in order (not-a-bounce is left out).
@@ -61,18 +62,18 @@ pub const NEUTRAL: Color32 = Color32::from_rgb(0x50, 0x82, 0xC8);
 /// Colour for what is fine (a bounce rate under the line, reasons).
 pub const CALM: Color32 = Color32::from_rgb(0x3C, 0x96, 0x5A);
 
-const DAY: i64 = 86_400;
-
-/// A day number as `Mon 23 Nov`.
+/// A day number as `Mon 23 Nov` (empty for a day no calendar has).
 pub fn day_label(day: i64) -> String {
-    jiff::Timestamp::from_second(day * DAY)
+    day.checked_mul(DAY)
+        .and_then(|second| jiff::Timestamp::from_second(second).ok())
         .map(|at| at.strftime("%a %d %b").to_string())
         .unwrap_or_default()
 }
 
-/// A day number as `2026-11-23`.
+/// A day number as `2026-11-23` (empty for a day no calendar has).
 pub fn day_iso(day: i64) -> String {
-    jiff::Timestamp::from_second(day * DAY)
+    day.checked_mul(DAY)
+        .and_then(|second| jiff::Timestamp::from_second(second).ok())
         .map(|at| at.strftime("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
@@ -132,7 +133,8 @@ mod tests {
         assert_eq!(plural(1_200, "bounce"), "1,200 bounces");
         assert_eq!(change(10, 4), "+6");
         assert_eq!(change(4, 10), "-6");
-        assert_eq!(day_iso(20_415), "2025-11-24");
-        assert_eq!(day_label(20_415), "Mon 24 Nov");
+        assert_eq!(day_iso(20_416), "2025-11-24");
+        assert_eq!(day_label(20_416), "Mon 24 Nov");
+        assert_eq!(day_label(i64::MAX), "");
     }
 }

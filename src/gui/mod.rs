@@ -1,9 +1,10 @@
 //! The Bounce Desk window (eframe/egui): first run, the demo mailbox, accounts, sync with
 //! progress, the dashboard and the bounce table.
 //!
-//! The window only reads through its reader thread and writes through the store's own
-//! operations; every slow thing (queries over a million bounces, a sync, a connection test)
-//! runs on a thread and wakes the window when it has news, so no frame waits.
+//! Every slow thing (queries over a million bounces, a sync, a connection test) runs on a
+//! thread and wakes the window when it has news, so no frame waits for it. What stays on the
+//! window's thread is small and rare: opening the store, the operator's own edits to accounts
+//! and settings, keyring look-ups, and building the demo when asked.
 
 mod accounts;
 mod app;
@@ -15,6 +16,7 @@ mod passwords;
 mod range;
 mod reader;
 mod table;
+mod welcome;
 
 pub use accounts::{AccountAction, AccountForm, AccountsView};
 pub use app::{BounceDesk, Start, View};

@@ -1,6 +1,6 @@
 //! The periods the operator chooses between, and the period each is compared with.
 
-use crate::store::stats::Period;
+use crate::store::stats::{Period, monday_of};
 
 /// A period as the operator picks it; resolved against today when asked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -76,27 +76,27 @@ impl Range {
     }
 }
 
-/// The Monday of the week of `day` (day 0, 1970-01-01, was a Thursday).
-pub fn monday_of(day: i64) -> i64 {
-    day - (day + 3).rem_euclid(7)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn periods() {
-        let wednesday = 20_417; // 2025-11-26
-        assert_eq!(monday_of(wednesday), 20_415);
-        assert_eq!(monday_of(20_415), 20_415);
+        let wednesday = 20_418; // 2025-11-26
+        assert_eq!(monday_of(wednesday), 20_416);
+        assert_eq!(monday_of(20_416), 20_416);
+        assert_eq!(
+            monday_of(20_415),
+            20_409,
+            "a Sunday belongs to the week before"
+        );
         let week = Range::ThisWeek;
-        assert_eq!(week.period(wednesday).from_day, Some(20_415));
+        assert_eq!(week.period(wednesday).from_day, Some(20_416));
         assert_eq!(
             week.previous(wednesday),
             Some(Period {
-                from_day: Some(20_408),
-                to_day: Some(20_410)
+                from_day: Some(20_409),
+                to_day: Some(20_411)
             })
         );
         assert_eq!(

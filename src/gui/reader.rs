@@ -3,22 +3,33 @@
 //! waits on SQLite. WAL lets it read while a sync writes on another connection.
 //!
 //! Answers carry the generation of the question; an answer to a question asked again since is
-//! dropped, so a slow query can never overwrite a newer one.
+//! dropped, so a slow query can never overwrite a newer one. A failure names its question, so
+//! it settles that question only.
 
+use super::range::Range;
 use crate::store::Store;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceRow, BounceSort, PAGE};
-use crate::store::stats::{Period, Summary};
+use crate::store::stats::Summary;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
+/// Which question an answer (or a failure) belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    Summaries { generation: u64 },
+    Matches { generation: u64 },
+    Page { version: u64, page: usize },
+    Detail { id: i64 },
+}
+
 /// A question for the reader thread.
 enum Question {
     Summaries {
         generation: u64,
-        current: Period,
-        previous: Option<Period>,
+        range: Range,
+        today: i64,
     },
     Matches {
         generation: u64,
@@ -35,29 +46,37 @@ enum Question {
     },
 }
 
-/// An answer from the reader thread.
-enum Answer {
-    Summaries {
-        generation: u64,
-        current: Box<Summary>,
-        previous: Option<Box<Summary>>,
-    },
-    Matches {
-        generation: u64,
-        ids: Arc<[i64]>,
-    },
-    Page {
-        version: u64,
-        page: usize,
-        rows: Vec<BounceRow>,
-    },
+impl Question {
+    fn asked(&self) -> Asked {
+        match self {
+            Question::Summaries { generation, .. } => Asked::Summaries {
+                generation: *generation,
+            },
+            Question::Matches { generation, .. } => Asked::Matches {
+                generation: *generation,
+            },
+            Question::Page { version, page, .. } => Asked::Page {
+                version: *version,
+                page: *page,
+            },
+            Question::Detail { id } => Asked::Detail { id: *id },
+        }
+    }
+}
+
+/// What the reader thread found.
+enum Found {
+    Summaries(Summaries),
+    Matches(Arc<[i64]>),
+    Page(Vec<Option<BounceRow>>),
     Detail(Box<BounceDetail>),
-    Failed(String),
 }
 
 /// The dashboard's numbers for a period and the one before it (for "vs last week").
 #[derive(Debug, Clone)]
 pub struct Summaries {
+    /// The period choice these numbers are for (the selector may have moved on).
+    pub range: Range,
     /// The chosen period.
     pub current: Box<Summary>,
     /// The period of the same length just before, when the period has one.
@@ -67,7 +86,7 @@ pub struct Summaries {
 /// The window's side of the reader: asks, and keeps the latest answers.
 pub struct Reader {
     questions: Sender<Question>,
-    answers: Receiver<Answer>,
+    answers: Receiver<(Asked, Result<Found, String>)>,
     summary_generation: u64,
     match_generation: u64,
     /// Counts the match answers taken in; pages are asked for and kept per version, so a
@@ -81,11 +100,12 @@ pub struct Reader {
     pub matches: Option<Arc<[i64]>>,
     /// True while a match question is open.
     pub matches_pending: bool,
-    pages: HashMap<usize, Vec<BounceRow>>,
+    pages: HashMap<usize, Vec<Option<BounceRow>>>,
     pages_asked: HashSet<usize>,
+    pages_failed: HashSet<usize>,
     /// The bounce whose detail is shown.
     pub detail: Option<Box<BounceDetail>>,
-    detail_pending: bool,
+    detail_pending: Option<i64>,
     /// The last error, in words (cleared by the next good answer).
     pub error: Option<String>,
 }
@@ -113,8 +133,9 @@ impl Reader {
             matches_pending: false,
             pages: HashMap::new(),
             pages_asked: HashSet::new(),
+            pages_failed: HashSet::new(),
             detail: None,
-            detail_pending: false,
+            detail_pending: None,
             error: None,
         }
     }
@@ -125,15 +146,15 @@ impl Reader {
         }
     }
 
-    /// Asks for the summaries of `current` (and `previous`, for comparison).
-    pub fn ask_summaries(&mut self, current: Period, previous: Option<Period>) {
+    /// Asks for the summaries of `range` as of `today` (and of the period before it).
+    pub fn ask_summaries(&mut self, range: Range, today: i64) {
         self.summary_generation += 1;
         self.summaries_pending = true;
         let generation = self.summary_generation;
         self.ask(Question::Summaries {
             generation,
-            current,
-            previous,
+            range,
+            today,
         });
     }
 
@@ -150,13 +171,21 @@ impl Reader {
         });
     }
 
-    /// Asks for bounce `id` in full.
+    /// Asks for bounce `id` in full (once; asking again while it is on its way does nothing).
     pub fn ask_detail(&mut self, id: i64) {
-        self.detail_pending = true;
-        self.ask(Question::Detail { id });
+        if self.detail_pending != Some(id) {
+            self.detail_pending = Some(id);
+            self.ask(Question::Detail { id });
+        }
     }
 
-    /// Row `index` of the matches, if its page is here; otherwise asks for the page.
+    /// The detail of bounce `id`, if that is the one here.
+    pub fn detail_of(&self, id: i64) -> Option<&BounceDetail> {
+        self.detail.as_deref().filter(|detail| detail.row.id == id)
+    }
+
+    /// Row `index` of the matches, if its page is here; otherwise asks for the page (once).
+    /// `None` also for a row deleted since the matches were found.
     pub fn row(&mut self, index: usize) -> Option<&BounceRow> {
         let page = index / PAGE;
         if !self.pages.contains_key(&page) && self.pages_asked.insert(page) {
@@ -169,90 +198,118 @@ impl Reader {
                 self.ask(Question::Page { version, page, ids });
             }
         }
-        self.pages.get(&page)?.get(index % PAGE)
+        self.pages.get(&page)?.get(index % PAGE)?.as_ref()
     }
 
-    /// Takes in every answer that arrived; returns true when something changed.
-    pub fn receive(&mut self) -> bool {
-        let mut changed = false;
-        while let Ok(answer) = self.answers.try_recv() {
-            changed = true;
-            match answer {
-                Answer::Summaries {
-                    generation,
-                    current,
-                    previous,
-                } if generation == self.summary_generation => {
-                    self.summaries = Some(Summaries { current, previous });
-                    self.summaries_pending = false;
-                    self.error = None;
-                }
-                Answer::Matches { generation, ids } if generation == self.match_generation => {
-                    self.matches = Some(ids);
-                    self.matches_version += 1;
-                    self.pages.clear();
-                    self.pages_asked.clear();
-                    self.matches_pending = false;
-                    self.error = None;
-                }
-                Answer::Page {
-                    version,
-                    page,
-                    rows,
-                } if version == self.matches_version => {
-                    self.pages.insert(page, rows);
-                }
-                Answer::Detail(detail) => {
-                    self.detail = Some(detail);
-                    self.detail_pending = false;
-                }
-                Answer::Failed(error) => {
-                    self.summaries_pending = false;
-                    self.matches_pending = false;
-                    self.detail_pending = false;
-                    let pages = &self.pages;
-                    self.pages_asked.retain(|page| pages.contains_key(page));
-                    self.error = Some(error);
-                }
-                _ => {} // an answer to a question asked again since
+    /// Takes in every answer that arrived.
+    pub fn receive(&mut self) {
+        while let Ok((asked, result)) = self.answers.try_recv() {
+            match result {
+                Ok(found) => self.take(asked, found),
+                Err(error) => self.failed(asked, error),
             }
         }
-        changed
+    }
+
+    fn take(&mut self, asked: Asked, found: Found) {
+        match (asked, found) {
+            (Asked::Summaries { generation }, Found::Summaries(summaries))
+                if generation == self.summary_generation =>
+            {
+                self.summaries = Some(summaries);
+                self.summaries_pending = false;
+                self.error = None;
+            }
+            (Asked::Matches { generation }, Found::Matches(ids))
+                if generation == self.match_generation =>
+            {
+                self.matches = Some(ids);
+                self.matches_pending = false;
+                self.matches_version += 1;
+                self.pages.clear();
+                self.pages_asked.clear();
+                self.pages_failed.clear();
+                self.error = None;
+            }
+            (Asked::Page { version, page }, Found::Page(rows))
+                if version == self.matches_version =>
+            {
+                self.pages.insert(page, rows);
+            }
+            (Asked::Detail { id }, Found::Detail(detail)) => {
+                if self.detail_pending == Some(id) {
+                    self.detail_pending = None;
+                }
+                self.detail = Some(detail);
+            }
+            _ => {} // an answer to a question asked again since
+        }
+    }
+
+    /// A question failed: it is settled (a failed page is not asked again until the matches
+    /// change, so a broken store never spins the reader).
+    fn failed(&mut self, asked: Asked, error: String) {
+        let current = match asked {
+            Asked::Summaries { generation } if generation == self.summary_generation => {
+                self.summaries_pending = false;
+                true
+            }
+            Asked::Matches { generation } if generation == self.match_generation => {
+                self.matches_pending = false;
+                true
+            }
+            Asked::Page { version, page } if version == self.matches_version => {
+                self.pages_failed.insert(page);
+                true
+            }
+            Asked::Detail { id } if self.detail_pending == Some(id) => {
+                self.detail_pending = None;
+                true
+            }
+            _ => false,
+        };
+        if current {
+            self.error = Some(format!("{error}; the view shows the last good data"));
+        }
     }
 
     /// True while any question is open (tests and screenshots wait for this).
     pub fn busy(&self) -> bool {
         self.summaries_pending
             || self.matches_pending
-            || self.detail_pending
-            || self.pages.len() < self.pages_asked.len()
+            || self.detail_pending.is_some()
+            || self.pages.len() + self.pages_failed.len() < self.pages_asked.len()
     }
 }
 
 /// The reader thread: answers questions until the window goes away. Of several questions of
 /// the same sort waiting, only the newest is answered. The store is opened at the first
 /// question, so that a reader replaced before it was asked anything never touches its file.
-fn serve(path: &std::path::Path, inbox: &Receiver<Question>, outbox: &Sender<Answer>, wake: &dyn Fn()) {
+fn serve(
+    path: &std::path::Path,
+    inbox: &Receiver<Question>,
+    outbox: &Sender<(Asked, Result<Found, String>)>,
+    wake: &dyn Fn(),
+) {
     let mut store: Option<Store> = None;
     while let Ok(first) = inbox.recv() {
         let mut waiting = vec![first];
         waiting.extend(inbox.try_iter());
         for question in newest_only(waiting) {
+            let asked = question.asked();
             let opened = match store.take() {
                 Some(open) => Ok(open),
                 None => Store::open(path),
             };
-            let answer = match opened {
+            let result = match opened {
                 Ok(open) => {
-                    let answer = answer(&open, question).unwrap_or_else(|error| {
-                        Answer::Failed(format!("{error}; the view shows the last good data"))
-                    });
+                    let result = answer(&open, question).map_err(|error| error.to_string());
                     store = Some(open);
-                    answer
+                    result
                 }
-                Err(error) => Answer::Failed(error.to_string()),
+                Err(error) => Err(error.to_string()),
             };
-            if outbox.send(answer).is_err() {
+            if outbox.send((asked, result)).is_err() {
                 return;
             }
             wake();
@@ -280,33 +337,24 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
         .collect()
 }
 
-fn answer(store: &Store, question: Question) -> crate::store::Result<Answer> {
+fn answer(store: &Store, question: Question) -> crate::store::Result<Found> {
     Ok(match question {
         Question::Summaries {
-            generation,
-            current,
-            previous,
-        } => Answer::Summaries {
-            generation,
-            current: Box::new(store.summary(current)?),
-            previous: match previous {
+            range,
+            today,
+            generation: _,
+        } => Found::Summaries(Summaries {
+            range,
+            current: Box::new(store.summary(range.period(today))?),
+            previous: match range.previous(today) {
                 Some(period) => Some(Box::new(store.summary(period)?)),
                 None => None,
             },
-        },
-        Question::Matches {
-            generation,
-            filter,
-            sort,
-        } => Answer::Matches {
-            generation,
-            ids: store.bounce_ids(&filter, sort)?.into(),
-        },
-        Question::Page { version, page, ids } => Answer::Page {
-            version,
-            page,
-            rows: store.bounce_rows(&ids)?,
-        },
-        Question::Detail { id } => Answer::Detail(Box::new(store.bounce_detail(id)?)),
+        }),
+        Question::Matches { filter, sort, .. } => {
+            Found::Matches(store.bounce_ids(&filter, sort)?.into())
+        }
+        Question::Page { ids, .. } => Found::Page(store.bounce_rows(&ids)?),
+        Question::Detail { id } => Found::Detail(Box::new(store.bounce_detail(id)?)),
     })
 }

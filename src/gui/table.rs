@@ -88,19 +88,32 @@ impl BounceTable {
                 self.filter.class = Some("sender".to_string());
             }
         }
-        self.selected = None;
+        self.refilter();
+    }
+
+    /// Forgets the selection and asks the matches again (a filter or the order changed).
+    pub fn refilter(&mut self) {
         self.changed = true;
+        self.selected = None;
     }
 
     /// Draws the filter bar, the table and the selected bounce.
     pub fn show(&mut self, ui: &mut Ui, reader: &mut Reader) {
         self.filter_bar(ui, reader);
         ui.separator();
-        if reader.detail.is_some() && self.selected.is_some() {
+        // The detail follows the selected row, once its page is here.
+        let selected_id = self
+            .selected
+            .and_then(|index| reader.row(index).map(|row| row.id));
+        if let Some(id) = selected_id {
+            if reader.detail_of(id).is_none() {
+                reader.ask_detail(id);
+            }
             egui::Panel::right("bounce detail")
                 .resizable(true)
-                .default_size(420.0)
-                .show(ui, |ui| self.detail(ui, reader));
+                .min_size(360.0)
+                .default_size(440.0)
+                .show(ui, |ui| self.detail(ui, reader, id));
         }
         egui::CentralPanel::default().show(ui, |ui| self.rows(ui, reader));
     }
@@ -116,8 +129,7 @@ impl BounceTable {
                 )
                 .labelled_by(label.id);
             if search.changed() {
-                self.changed = true;
-                self.selected = None;
+                self.refilter();
             }
             let mut class = self.filter.class.clone();
             egui::ComboBox::from_label("Class")
@@ -130,8 +142,16 @@ impl BounceTable {
                 });
             if class != self.filter.class {
                 self.filter.class = class;
-                self.changed = true;
-                self.selected = None;
+                self.refilter();
+            }
+            if ui
+                .checkbox(&mut self.filter.delays, "Include delays")
+                .on_hover_text(
+                    "Delay notices: the server is still trying; the charts leave them out",
+                )
+                .changed()
+            {
+                self.refilter();
             }
             self.chips(ui);
             let matches = reader.matches.as_ref().map_or(0, |ids| ids.len());
@@ -171,8 +191,7 @@ impl BounceTable {
             }
         }
         if cleared {
-            self.changed = true;
-            self.selected = None;
+            self.refilter();
         }
     }
 
@@ -185,7 +204,7 @@ impl BounceTable {
             ui.label("No bounce matches these filters in this period.");
             return;
         }
-        self.keyboard(ui, reader, count);
+        self.keyboard(ui, count);
         ui.style_mut().interaction.selectable_labels = false;
         let mut table = TableBuilder::new(ui)
             .id_salt("bounces")
@@ -252,31 +271,24 @@ impl BounceTable {
                         });
                         return;
                     };
+                    let plain = |text: String| RichText::new(text);
                     let cells = [
-                        look::time_label(data.occurred_at),
-                        data.recipient.clone(),
-                        data.domain.clone(),
-                        String::new(),
-                        data.reason.clone(),
-                        data.status.clone().unwrap_or_default(),
-                        data.reply_code
-                            .map(|code| code.to_string())
-                            .unwrap_or_default(),
-                        data.diagnostic.clone(),
+                        plain(look::time_label(data.occurred_at)),
+                        plain(data.recipient.clone()),
+                        plain(data.domain.clone()),
+                        RichText::new(class_label(&data.class)).color(class_color(&data.class)),
+                        plain(data.reason.clone()),
+                        plain(data.status.clone().unwrap_or_default()),
+                        plain(
+                            data.reply_code
+                                .map(|code| code.to_string())
+                                .unwrap_or_default(),
+                        ),
+                        plain(data.diagnostic.clone()),
                     ];
-                    for (column, text) in cells.into_iter().enumerate() {
+                    for text in cells {
                         row.col(|ui| {
-                            if column == 3 {
-                                ui.add(
-                                    Label::new(
-                                        RichText::new(class_label(&data.class))
-                                            .color(class_color(&data.class)),
-                                    )
-                                    .selectable(false),
-                                );
-                            } else {
-                                ui.add(Label::new(text).selectable(false).truncate());
-                            }
+                            ui.add(Label::new(text).selectable(false).truncate());
                         });
                     }
                     if row.response().clicked() {
@@ -286,8 +298,7 @@ impl BounceTable {
             });
         if sort != self.sort {
             self.sort = sort;
-            self.changed = true;
-            self.selected = None;
+            self.refilter();
         }
         if let Some((index, id)) = clicked {
             self.selected = Some(index);
@@ -296,8 +307,8 @@ impl BounceTable {
     }
 
     /// Up and down move the selection when no text field has the keyboard.
-    fn keyboard(&mut self, ui: &Ui, reader: &mut Reader, count: usize) {
-        if ui.memory(|memory| memory.focused().is_some()) {
+    fn keyboard(&mut self, ui: &Ui, count: usize) {
+        if count == 0 || ui.memory(|memory| memory.focused().is_some()) {
             return;
         }
         let (down, up) = ui.input(|input| {
@@ -317,14 +328,14 @@ impl BounceTable {
         {
             self.selected = Some(next);
             self.scroll_to = Some(next);
-            if let Some(id) = reader.row(next).map(|row| row.id) {
-                reader.ask_detail(id);
-            }
         }
     }
 
-    fn detail(&mut self, ui: &mut Ui, reader: &Reader) {
-        let Some(detail) = &reader.detail else { return };
+    fn detail(&mut self, ui: &mut Ui, reader: &Reader, id: i64) {
+        let Some(detail) = reader.detail_of(id) else {
+            ui.spinner();
+            return;
+        };
         egui::ScrollArea::vertical()
             .id_salt("detail")
             .show(ui, |ui| {

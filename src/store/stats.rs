@@ -10,6 +10,15 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Seconds in a day: `day` numbers are Unix seconds divided by this.
+pub const DAY: i64 = 86_400;
+
+/// The Monday of the week of `day` (day 0, 1970-01-01, was a Thursday): weeks run Monday to
+/// Sunday, as in `per_week`.
+pub fn monday_of(day: i64) -> i64 {
+    day - (day + 3).rem_euclid(7)
+}
+
 /// Bounce rate above which a list is in trouble with most mailbox providers.
 pub const BOUNCE_RATE_LINE: f64 = 0.02;
 
