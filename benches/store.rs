@@ -10,6 +10,7 @@ mod support;
 
 use bouncedesk::classify::Classifier;
 use bouncedesk::lists::read_list;
+use bouncedesk::store::browse::{BounceFilter, BounceSort, PAGE, SortColumn};
 use bouncedesk::store::stats::Period;
 use bouncedesk::store::{Prepared, Source, Store};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -177,6 +178,67 @@ fn store_bench(c: &mut Criterion) {
         b.iter(|| black_box(store.suppressed().expect("rows")))
     });
     group.finish();
+
+    // The bounce table: which rows match (on the window's reader thread), then the pages it
+    // draws and the detail of one bounce.
+    let mut table = c.benchmark_group("table");
+    table.sample_size(10);
+    let everything = BounceFilter::default();
+    table.bench_function("ids_all_newest_first", |b| {
+        b.iter(|| {
+            black_box(
+                store
+                    .bounce_ids(&everything, BounceSort::default())
+                    .expect("ids"),
+            )
+        })
+    });
+    let by_recipient = BounceSort {
+        column: SortColumn::Recipient,
+        descending: false,
+    };
+    table.bench_function("ids_all_by_recipient", |b| {
+        b.iter(|| black_box(store.bounce_ids(&everything, by_recipient).expect("ids")))
+    });
+    let searched = BounceFilter {
+        text: "5.7.1".into(),
+        ..BounceFilter::default()
+    };
+    table.bench_function("ids_text_search_all", |b| {
+        b.iter(|| {
+            black_box(
+                store
+                    .bounce_ids(&searched, BounceSort::default())
+                    .expect("ids"),
+            )
+        })
+    });
+    let sender_30_days = BounceFilter {
+        period: month,
+        class: Some("sender".into()),
+        ..BounceFilter::default()
+    };
+    table.bench_function("ids_class_30_days", |b| {
+        b.iter(|| {
+            black_box(
+                store
+                    .bounce_ids(&sender_30_days, BounceSort::default())
+                    .expect("ids"),
+            )
+        })
+    });
+    let ids = store
+        .bounce_ids(&everything, BounceSort::default())
+        .expect("ids");
+    let middle = ids.len() / 2;
+    let page = &ids[middle..(middle + PAGE).min(ids.len())];
+    table.bench_function("page_of_rows", |b| {
+        b.iter(|| black_box(store.bounce_rows(page).expect("rows")))
+    });
+    table.bench_function("one_bounce_in_full", |b| {
+        b.iter(|| black_box(store.bounce_detail(ids[middle]).expect("detail")))
+    });
+    table.finish();
 
     // Ingest rate into a fresh store: 2,000 new messages per iteration, in batches of 500.
     let dir = tempfile::tempdir().expect("temp dir");

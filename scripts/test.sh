@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests need: OpenSSL headers for native-tls, and a real Dovecot (with
-# the openssl command) for the IMAP sync tests.
-packages=(pkg-config libssl-dev dovecot-imapd openssl)
+# Debian packages the tests need: OpenSSL headers for native-tls; a real Dovecot (with the
+# openssl command) for the IMAP sync tests; Mesa's software Vulkan and GL drivers for the
+# window's snapshot tests (wgpu renders on them); an X server (Xvfb) and the X libraries
+# winit loads, for the screenshot smoke test of the real window.
+packages=(pkg-config libssl-dev dovecot-imapd openssl
+    mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgl1-mesa-dri
+    xvfb xauth libx11-xcb1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -16,8 +16,10 @@ use rusqlite::{OptionalExtension, params};
 pub struct BounceFilter {
     /// Only these days (whole UTC days, both ends included).
     pub period: Period,
-    /// Words to find in the recipient, domain or diagnostic (case-insensitive).
+    /// Words to find in the recipient, domain, reason or diagnostic (case-insensitive).
     pub text: String,
+    /// Also list delay notices (the charts never count them: a delay is not a failure).
+    pub delays: bool,
     /// Only this class.
     pub class: Option<String>,
     /// Only this reason.
@@ -143,7 +145,8 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<BounceRow> {
 }
 
 impl Store {
-    /// Ids of the bounces that match `filter`, in `sort` order (ties newest first by id).
+    /// Ids of the bounces that match `filter`, in `sort` order (ties in the same direction
+    /// by id, that is by arrival).
     pub fn bounce_ids(&self, filter: &BounceFilter, sort: BounceSort) -> Result<Vec<i64>> {
         let mut conditions = vec!["day BETWEEN ? AND ?".to_string()];
         let (from, to) = (
@@ -151,14 +154,24 @@ impl Store {
             filter.period.to_day.unwrap_or(i64::MAX),
         );
         let mut values = vec![Value::Integer(from), Value::Integer(to)];
+        if !filter.delays {
+            conditions.push("action <> 'delayed'".to_string());
+        }
         let text = filter.text.trim().to_lowercase();
         if !text.is_empty() {
-            let pattern = format!("%{}%", text.replace(['%', '_'], ""));
-            conditions.push(
-                "(recipient_key LIKE ? OR domain LIKE ? OR diagnostic LIKE ? OR reason LIKE ?)"
-                    .to_string(),
-            );
-            values.extend(std::iter::repeat_n(Value::Text(pattern), 4));
+            // The words as typed: `%` and `_` in them are letters, not wildcards.
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            let columns = ["recipient_key", "domain", "diagnostic", "reason"];
+            let each: Vec<String> = columns
+                .iter()
+                .map(|column| format!("{column} LIKE ? ESCAPE '\\'"))
+                .collect();
+            conditions.push(format!("({})", each.join(" OR ")));
+            values.extend(std::iter::repeat_n(Value::Text(pattern), columns.len()));
         }
         for (column, wanted) in [("class", &filter.class), ("reason", &filter.reason)] {
             if let Some(wanted) = wanted {
@@ -182,10 +195,18 @@ impl Store {
             values.extend(domains.into_iter().map(Value::Text));
         }
         let direction = if sort.descending { "DESC" } else { "ASC" };
+                let column = sort.column.sql();
+        // Empty codes last either way: they are the least telling rows. (Only the code
+        // columns can be empty; leaving the test off the others lets the date order come
+        // straight from its index.)
+        let empty_last = match sort.column {
+            SortColumn::Status | SortColumn::ReplyCode => format!("{column} IS NULL, "),
+            _ => String::new(),
+        };
         let sql = format!(
-            "SELECT id FROM bounces WHERE {} ORDER BY {} {direction}, id {direction}",
+            "SELECT id FROM bounces WHERE {} ORDER BY {empty_last}{column} {direction},
+             id {direction}",
             conditions.join(" AND "),
-            sort.column.sql()
         );
         let mut query = self.conn.prepare(&sql)?;
         let ids = query
@@ -208,8 +229,9 @@ impl Store {
         Ok(domains)
     }
 
-    /// The table lines for `ids`, in the order given (ids no longer stored are left out).
-    pub fn bounce_rows(&self, ids: &[i64]) -> Result<Vec<BounceRow>> {
+    /// The table lines for `ids`, one per id in the order given (`None` for a bounce no
+    /// longer stored, so that rows never shift under the ids they were found for).
+    pub fn bounce_rows(&self, ids: &[i64]) -> Result<Vec<Option<BounceRow>>> {
         let mut rows = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(PAGE) {
             let mut padded: Vec<i64> = chunk.to_vec();
@@ -218,11 +240,11 @@ impl Store {
                 "SELECT {ROW_COLUMNS} FROM bounces WHERE id IN ({})",
                 vec!["?"; PAGE].join(",")
             ))?;
-            let mut found: Vec<BounceRow> = query
+            let mut found: std::collections::HashMap<i64, BounceRow> = query
                 .query_map(rusqlite::params_from_iter(padded), read_row)?
+                .map(|row| row.map(|row| (row.id, row)))
                 .collect::<rusqlite::Result<_>>()?;
-            found.sort_by_key(|row| chunk.iter().position(|id| *id == row.id));
-            rows.extend(found);
+            rows.extend(chunk.iter().map(|id| found.remove(id)));
         }
         Ok(rows)
     }

@@ -30,7 +30,10 @@ use std::path::{Path, PathBuf};
 pub const BATCH: usize = 500;
 
 /// The schema, one SQL file per version; a file's position is its version number.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_table_order.sql"),
+];
 
 /// What can go wrong with the store, each with the step that failed.
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +196,15 @@ impl Store {
         Ok(self
             .conn
             .query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?)
+    }
+
+    /// True when no message is stored yet (the window's first run), without counting them.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM messages)", [], |row| {
+                row.get(0)
+            })?)
     }
 
     /// Counts of stored messages and bounces, for tests and benches.
