@@ -105,10 +105,8 @@ impl BounceDesk {
     /// what was remembered from last time.
     pub fn new(cc: &eframe::CreationContext<'_>, start: Start) -> BounceDesk {
         let ctx = cc.egui_ctx.clone();
-        // A scripted run starts from the defaults, whatever the operator left last time.
         let remembered: Remembered = cc
             .storage
-            .filter(|_| start.automation.is_none())
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
         let mut app = BounceDesk {
@@ -599,9 +597,6 @@ impl eframe::App for BounceDesk {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.automation.is_some() {
-            return;
-        }
         let remembered = Remembered {
             view: if self.view == View::Welcome {
                 View::Dashboard
@@ -613,11 +608,5 @@ impl eframe::App for BounceDesk {
             by_rate: self.dashboard.by_rate,
         };
         eframe::set_value(storage, eframe::APP_KEY, &remembered);
-    }
-
-    /// A scripted run leaves the operator's remembered layout (column widths, open
-    /// sections) alone, and starts from none, so that its pictures are the same everywhere.
-    fn persist_egui_memory(&self) -> bool {
-        self.automation.is_none()
     }
 }

@@ -79,6 +79,8 @@ pub struct FrameTimes {
     first_frame: Option<Duration>,
     frame: u32,
     cpu: Vec<f32>,
+    last_frame: Option<Instant>,
+    intervals: Vec<f32>,
     scroll: f32,
     /// The report, once the run is over.
     pub report: Arc<Mutex<Option<String>>>,
@@ -92,6 +94,8 @@ impl FrameTimes {
             first_frame: None,
             frame: 0,
             cpu: Vec::new(),
+            last_frame: None,
+            intervals: Vec::new(),
             scroll: 0.0,
             report: Arc::new(Mutex::new(None)),
         }
@@ -110,11 +114,16 @@ impl FrameTimes {
             // The first frame was painted when the second starts.
             self.first_frame = Some(self.started.elapsed());
         }
-        if let Some(cpu) = frame.info().cpu_usage
-            && self.frame > 2
-        {
-            self.cpu.push(cpu);
+        let now = Instant::now();
+        if self.frame > 2 {
+            if let Some(cpu) = frame.info().cpu_usage {
+                self.cpu.push(cpu);
+            }
+            if let Some(last) = self.last_frame {
+                self.intervals.push((now - last).as_secs_f32());
+            }
         }
+        self.last_frame = Some(now);
         let dashboard_end = Self::DASHBOARD_FRAMES;
         let table_end = dashboard_end + Self::TABLE_FRAMES;
         match self.frame {
@@ -150,23 +159,35 @@ impl FrameTimes {
     }
 
     fn summary(&self) -> String {
-        let mut sorted = self.cpu.clone();
-        sorted.sort_by(f32::total_cmp);
-        let at = |share: f64| {
-            sorted
-                .get(((sorted.len().saturating_sub(1)) as f64 * share) as usize)
-                .map_or(0.0, |seconds| seconds * 1000.0)
-        };
-        let over = sorted.iter().filter(|seconds| **seconds > 0.016).count();
         format!(
-            "frames measured: {}\nframe time (eframe cpu_usage, vsync wait excluded): median {:.2} ms, p99 {:.2} ms, worst {:.2} ms\nframes over 16 ms: {over}\nstart to first frame: {:.0} ms",
-            sorted.len(),
-            at(0.5),
-            at(0.99),
-            at(1.0),
+            "frames measured: {}\n\
+             frame time (eframe's cpu_usage: build, lay out, paint; vsync wait excluded): {}\n\
+             frame interval (wall clock from one frame to the next, vsync included): {}\n\
+             start to first frame: {:.0} ms",
+            self.cpu.len(),
+            spread(&self.cpu),
+            spread(&self.intervals),
             self.first_frame.unwrap_or_default().as_secs_f64() * 1000.0
         )
     }
+}
+
+/// Median, 99th percentile, worst and the count over 16 ms of `seconds`, in words.
+fn spread(seconds: &[f32]) -> String {
+    let mut sorted = seconds.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let at = |share: f64| {
+        sorted
+            .get((sorted.len().saturating_sub(1) as f64 * share) as usize)
+            .map_or(0.0, |seconds| seconds * 1000.0)
+    };
+    let over = sorted.iter().filter(|seconds| **seconds > 0.016).count();
+    format!(
+        "median {:.2} ms, p99 {:.2} ms, worst {:.2} ms, {over} over 16 ms",
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    )
 }
 
 impl Automation {

@@ -64,15 +64,23 @@ pub fn run(launch: Launch, started: Instant) -> Result<(), String> {
         }
         (None, false) => (None, None, None),
     };
-    let scripted = automation.is_some();
+    // A scripted run starts from nothing remembered and leaves what the operator's window
+    // remembers (size, view, column widths) alone: it keeps its own in a throwaway folder.
+    let scratch = match automation {
+        Some(_) => Some(
+            tempfile::tempdir()
+                .map_err(|error| format!("cannot make a scratch folder ({error})"))?,
+        ),
+        None => None,
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Bounce Desk")
             .with_app_id("bouncedesk")
             .with_inner_size([1280.0, 820.0])
             .with_min_inner_size([720.0, 480.0]),
-        // A scripted run has a fixed size and leaves the operator's window state alone.
-        persist_window: !scripted,
+        persist_window: scratch.is_none(),
+        persistence_path: scratch.as_ref().map(|dir| dir.path().join("app.ron")),
         ..eframe::NativeOptions::default()
     };
     let start = Start {
