@@ -16,8 +16,8 @@ use support::{HOUR, hard};
 
 const MESSAGES: usize = 3_000;
 
-#[test]
-fn add_test_trust_save_and_sync_from_the_window() {
+/// A Dovecot holding `MESSAGES` hard bounces of the last three days.
+fn mailbox() -> Dovecot {
     let messages: Vec<String> = (0..MESSAGES)
         .map(|i| {
             hard(
@@ -27,7 +27,12 @@ fn add_test_trust_save_and_sync_from_the_window() {
             )
         })
         .collect();
-    let server = Dovecot::start(true, &messages);
+    Dovecot::start(true, &messages)
+}
+
+#[test]
+fn add_test_trust_save_and_sync_from_the_window() {
+    let server = mailbox();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("store.sqlite");
     let mut harness = window(&db, false);
@@ -107,16 +112,7 @@ fn add_test_trust_save_and_sync_from_the_window() {
 
 #[test]
 fn the_progress_bar_follows_a_real_sync() {
-    let messages: Vec<String> = (0..MESSAGES)
-        .map(|i| {
-            hard(
-                i,
-                &format!("r{i}@example.org"),
-                NOW - (i as i64 % 50) * HOUR,
-            )
-        })
-        .collect();
-    let server = Dovecot::start(true, &messages);
+    let server = mailbox();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("store.sqlite");
     {
