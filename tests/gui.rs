@@ -8,7 +8,10 @@ use bouncedesk::gui::View;
 use bouncedesk::store::Store;
 use bouncedesk::store::browse::BounceFilter;
 use egui_kittest::kittest::Queryable as _;
-use support::window::{NOW, click, click_at, settle, shows, type_into, wait_until, window};
+use support::window::{
+    NOW, click, click_at, demo, match_count, select_first_row, settle, shows, type_into,
+    wait_until, window,
+};
 
 /// This week (Monday 23 to Thursday 26 November 2026) as the dashboard's default period.
 fn this_week() -> bouncedesk::store::stats::Period {
@@ -55,9 +58,7 @@ fn first_run_offers_the_demo_and_its_dashboard_shows_the_store() {
 
 #[test]
 fn clicking_a_chart_bar_filters_the_table() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut harness = window(&dir.path().join("store.sqlite"), true);
-    settle(&mut harness);
+    let (_dir, mut harness) = demo();
     let store = Store::open(harness.state().store_path()).expect("demo store");
 
     // A domain bar: the table lists that domain's bounces, all of them.
@@ -82,7 +83,7 @@ fn clicking_a_chart_bar_filters_the_table() {
         Some(expected.as_slice())
     );
     assert!(shows(&harness, &format!("{} bounces", expected.len())));
-        let shown = expected.len().min(20);
+    let shown = expected.len().min(20);
     for index in 0..shown {
         let _ = harness.state_mut().reader.row(index); // asks for the page
     }
@@ -110,12 +111,7 @@ fn clicking_a_chart_bar_filters_the_table() {
     let (day, days) = table.days.expect("a day filter");
     assert_eq!(days, 1);
     assert!(name.contains(&bouncedesk_day(day)), "{name}");
-    let rows = harness
-        .state()
-        .reader
-        .matches
-        .as_ref()
-        .map_or(0, |ids| ids.len());
+    let rows = match_count(&harness);
     assert!(rows > 0);
 
     // Clearing the chip widens the table again.
@@ -123,20 +119,13 @@ fn clicking_a_chart_bar_filters_the_table() {
     harness.run_steps(2);
     settle(&mut harness);
     assert_eq!(harness.state().table.days, None);
-    let wider = harness
-        .state()
-        .reader
-        .matches
-        .as_ref()
-        .map_or(0, |ids| ids.len());
+    let wider = match_count(&harness);
     assert!(wider > rows);
 }
 
 #[test]
 fn table_rows_open_their_detail_with_the_raw_message() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut harness = window(&dir.path().join("store.sqlite"), true);
-    settle(&mut harness);
+    let (_dir, mut harness) = demo();
     click(&mut harness, "Bounces");
     settle(&mut harness);
     type_into(&mut harness, "Search", "old-startup");
@@ -144,12 +133,7 @@ fn table_rows_open_their_detail_with_the_raw_message() {
     let first = harness.state_mut().reader.row(0).cloned().expect("a row");
     assert_eq!(first.domain, "old-startup.example");
     // Keyboard: Down selects the first row and opens its detail.
-    harness.get_by_label("Bounces").focus();
-    harness.run_steps(1);
-    harness.key_press(egui::Key::Escape);
-    harness.run_steps(1);
-    harness.key_press(egui::Key::ArrowDown);
-    settle(&mut harness);
+    select_first_row(&mut harness);
     wait_until(&mut harness, "the detail", |harness| {
         harness.state().reader.detail.is_some()
     });
@@ -204,4 +188,42 @@ fn bouncedesk_day(day: i64) -> String {
         .expect("a day")
         .strftime("%Y-%m-%d")
         .to_string()
+}
+
+#[test]
+fn an_unknown_bounce_labelled_by_hand_leaves_the_queue() {
+    let (_dir, mut harness) = demo();
+    click(&mut harness, "Period");
+    click(&mut harness, "All time");
+    settle(&mut harness);
+    click(&mut harness, "Bounces");
+    type_into(&mut harness, "Search", "onhold");
+    settle(&mut harness);
+    let before = match_count(&harness);
+    assert!(before >= 2, "the demo has unknown notices");
+    let first = harness.state_mut().reader.row(0).cloned().expect("a row");
+    assert_eq!(first.class, "unknown");
+
+    select_first_row(&mut harness);
+    wait_until(&mut harness, "the detail", |h| {
+        h.state().reader.detail_of(first.id).is_some()
+    });
+    harness.get_by_label("Label class").click();
+    harness.run_steps(2);
+    click(&mut harness, "Complaint");
+    click(&mut harness, "Save label");
+    settle(&mut harness);
+
+    let store = Store::open(harness.state().store_path()).expect("store");
+    let detail = store.bounce_detail(first.id).expect("the bounce");
+    assert_eq!(detail.row.class, "complaint");
+    assert!(detail.why.contains("by hand"), "{}", detail.why);
+    let after = match_count(&harness);
+    assert_eq!(after, before - 1, "labelled: no longer on hold");
+    assert_eq!(
+        harness.state().table.selected,
+        Some(0),
+        "the next one moves up"
+    );
+    assert!(shows(&harness, "by hand."));
 }

@@ -118,7 +118,10 @@ macro_rules! reasons {
             )*
         }
 
-        impl Reason {
+                impl Reason {
+            /// Every reason, in the order of the table (for pickers).
+            pub const ALL: &'static [Reason] = &[$(Reason::$variant,)*];
+
             /// The reason's public name.
             pub fn as_str(self) -> &'static str {
                 match self { $(Reason::$variant => $word,)* }

@@ -6,6 +6,7 @@ use super::accounts::{AccountAction, AccountForm, AccountsView};
 use super::automation::{Automation, Step};
 use super::dashboard::Dashboard;
 use super::jobs::Jobs;
+use super::labelling::ManualLabel;
 use super::look;
 use super::passwords::{PasswordPrompt, Passwords, Prompted};
 use super::range::Range;
@@ -96,6 +97,8 @@ pub struct BounceDesk {
     automation: Option<Automation>,
     /// Something that went wrong outside any one view, in words.
     pub problem: Option<String>,
+    /// The last thing done that the operator should see confirmed (a label stored).
+    pub notice: Option<String>,
     started: bool,
     ctx: egui::Context,
 }
@@ -130,6 +133,7 @@ impl BounceDesk {
             prompt: None,
             automation: start.automation,
             problem: None,
+            notice: None,
             started: false,
             ctx,
         };
@@ -345,6 +349,30 @@ impl BounceDesk {
         self.reload_accounts();
     }
 
+    /// Stores a label given by hand, then shows everything again with the selection kept,
+    /// so that in a list of unknowns the next one moves up to be labelled.
+    fn store_label(&mut self, label: &ManualLabel) {
+        let result = match &mut self.store {
+            Some(store) => store
+                .label(label.bounce_id, label.class, label.reason, &label.note)
+                .map_err(|error| error.to_string()),
+            None => Err("the store is not open".to_string()),
+        };
+        match result {
+            Ok(()) => {
+                self.notice = Some(format!(
+                    "Labelled {} / {} by hand.",
+                    look::class_label(label.class.as_str()),
+                    label.reason.as_str()
+                ));
+                self.reader.forget_detail();
+                self.reader.ask_summaries(self.range, self.today());
+                self.ask_matches();
+            }
+            Err(error) => self.problem = Some(format!("The label was not saved: {error}")),
+        }
+    }
+
     /// Takes in what the jobs reported: a finished sync reloads the views; a refused
     /// password is forgotten so that the next sync asks for it.
     fn take_job_news(&mut self) {
@@ -431,6 +459,9 @@ impl BounceDesk {
         for problem in [&self.problem, &self.reader.error].into_iter().flatten() {
             ui.label(RichText::new(problem).color(look::WARNING));
         }
+        if let Some(notice) = &self.notice {
+            ui.label(notice);
+        }
         for (account, result) in &self.jobs.outcomes {
             match result {
                 Ok(done) => {
@@ -491,7 +522,11 @@ impl BounceDesk {
                     self.view = View::Bounces;
                 }
             }
-            View::Bounces => self.table.show(ui, &mut self.reader),
+            View::Bounces => {
+                if let Some(label) = self.table.show(ui, &mut self.reader) {
+                    self.store_label(&label);
+                }
+            }
             View::Accounts if self.is_demo() => {
                 ui.heading("Accounts");
                 ui.label(
@@ -564,8 +599,10 @@ impl eframe::App for BounceDesk {
             self.top_bar(ui);
             ui.add_space(2.0);
         });
-        let notes =
-            self.problem.is_some() || self.reader.error.is_some() || !self.jobs.outcomes.is_empty();
+        let notes = self.problem.is_some()
+            || self.notice.is_some()
+            || self.reader.error.is_some()
+            || !self.jobs.outcomes.is_empty();
         if notes {
             egui::Panel::bottom("notes").show(ui, |ui| self.notes(ui));
         }

@@ -38,7 +38,7 @@ pub enum Drill {
 pub struct Dashboard {
     /// Show providers by bounce rate (share of the list there) instead of by count.
     pub by_rate: bool,
-        /// Where each bar was drawn last frame, named `chart/label` (e.g. `time/2026-11-23/sender`,
+    /// Where each bar was drawn last frame, named `chart/label` (e.g. `time/2026-11-23/sender`,
     /// `domains/yahoo.com`): plots have no accessible nodes, so this is how a test (or a
     /// screen-reader bridge later) finds a bar to click.
     pub bar_centres: Vec<(String, Pos2)>,

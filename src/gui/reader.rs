@@ -179,6 +179,12 @@ impl Reader {
         }
     }
 
+    /// Drops the detail shown (it changed in the store), so that it is asked again.
+    pub fn forget_detail(&mut self) {
+        self.detail = None;
+        self.detail_pending = None;
+    }
+
     /// The detail of bounce `id`, if that is the one here.
     pub fn detail_of(&self, id: i64) -> Option<&BounceDetail> {
         self.detail.as_deref().filter(|detail| detail.row.id == id)

@@ -6,6 +6,7 @@
 //! pages it draws, so a million bounces scroll like a hundred.
 
 use super::dashboard::Drill;
+use super::labelling::{LabelForm, ManualLabel};
 use super::look::{self, CLASSES, class_color, class_label};
 use super::reader::Reader;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceSort, SortColumn};
@@ -45,6 +46,8 @@ pub struct BounceTable {
     pub scroll_offset: Option<f32>,
     scroll_to: Option<usize>,
     raw_lines: Option<(i64, Vec<String>)>,
+    label_form: Option<LabelForm>,
+    labelled: Option<ManualLabel>,
 }
 
 impl BounceTable {
@@ -97,8 +100,9 @@ impl BounceTable {
         self.selected = None;
     }
 
-    /// Draws the filter bar, the table and the selected bounce.
-    pub fn show(&mut self, ui: &mut Ui, reader: &mut Reader) {
+    /// Draws the filter bar, the table and the selected bounce; returns a label the operator
+    /// gave the selected bounce, for the window to store.
+    pub fn show(&mut self, ui: &mut Ui, reader: &mut Reader) -> Option<ManualLabel> {
         self.filter_bar(ui, reader);
         ui.separator();
         // The detail follows the selected row, once its page is here.
@@ -116,6 +120,7 @@ impl BounceTable {
                 .show(ui, |ui| self.detail(ui, reader, id));
         }
         egui::CentralPanel::default().show(ui, |ui| self.rows(ui, reader));
+        self.labelled.take()
     }
 
     fn filter_bar(&mut self, ui: &mut Ui, reader: &Reader) {
@@ -369,6 +374,15 @@ impl BounceTable {
                         }
                         field("Found in", &detail.sources.join("\n"));
                     });
+                ui.add_space(6.0);
+                let form = match self.label_form.take() {
+                    Some(form) if form.bounce_id() == id => form,
+                    _ => LabelForm::new(id, &row.class, &row.reason),
+                };
+                let form = self.label_form.insert(form);
+                if let Some(label) = form.show(ui) {
+                    self.labelled = Some(label);
+                }
                 ui.add_space(6.0);
                 self.raw_message(ui, detail);
             });

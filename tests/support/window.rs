@@ -88,3 +88,31 @@ pub fn click_at(harness: &mut Harness<'static, BounceDesk>, position: egui::Pos2
 pub fn shows(harness: &Harness<'static, BounceDesk>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
+
+/// The window on a fresh demo mailbox, its data loaded (keep the folder alive with it).
+pub fn demo() -> (tempfile::TempDir, Harness<'static, BounceDesk>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = window(&dir.path().join("store.sqlite"), true);
+    settle(&mut harness);
+    (dir, harness)
+}
+
+/// How many bounces the table lists.
+pub fn match_count(harness: &Harness<'static, BounceDesk>) -> usize {
+    harness
+        .state()
+        .reader
+        .matches
+        .as_ref()
+        .map_or(0, |ids| ids.len())
+}
+
+/// Selects the table's first row with the keyboard (out of the search field, then Down).
+pub fn select_first_row(harness: &mut Harness<'static, BounceDesk>) {
+    harness.get_by_label("Search").focus();
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(harness);
+}

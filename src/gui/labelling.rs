@@ -1,0 +1,119 @@
+//! Labelling a bounce by hand: the operator's answer for what the engine could not decide (or
+//! decided wrong). A label beats every rule and survives re-classification; the store keeps
+//! it per message and recipient.
+
+use super::look::{CLASSES, class_label};
+use crate::classify::{Class, Reason};
+use egui::{RichText, Ui};
+
+/// A label the operator asked to give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualLabel {
+    /// The bounce.
+    pub bounce_id: i64,
+    /// Its class from now on.
+    pub class: Class,
+    /// Its reason from now on.
+    pub reason: Reason,
+    /// Why, in the operator's words (kept with the label).
+    pub note: String,
+}
+
+/// The label form for one bounce, as filled in so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelForm {
+    bounce_id: i64,
+    class: Class,
+    reason: Reason,
+    note: String,
+}
+
+impl LabelForm {
+    /// A form for bounce `bounce_id`, starting from its verdict in force.
+    pub fn new(bounce_id: i64, class: &str, reason: &str) -> LabelForm {
+        let class = Class::from_name(class)
+            .filter(|class| *class != Class::Unknown)
+            .unwrap_or(Class::Hard);
+        let reason = Reason::from_name(reason)
+            .filter(|reason| reason.class() == class)
+            .or_else(|| first_reason_of(class))
+            .unwrap_or(Reason::ALL[0]);
+        LabelForm {
+            bounce_id,
+            class,
+            reason,
+            note: String::new(),
+        }
+    }
+
+    /// The bounce this form is for.
+    pub fn bounce_id(&self) -> i64 {
+        self.bounce_id
+    }
+
+    /// Draws the form; returns the label when the operator saves it.
+    pub fn show(&mut self, ui: &mut Ui) -> Option<ManualLabel> {
+        let mut saved = None;
+        ui.label(RichText::new("Label by hand").strong());
+        ui.horizontal_wrapped(|ui| {
+            let before = self.class;
+            egui::ComboBox::from_label("Label class")
+                .selected_text(class_label(self.class.as_str()))
+                .show_ui(ui, |ui| {
+                    for name in CLASSES.iter().filter(|name| **name != "unknown") {
+                        if let Some(class) = Class::from_name(name) {
+                            ui.selectable_value(&mut self.class, class, class_label(name));
+                        }
+                    }
+                });
+            if self.class != before
+                && self.reason.class() != self.class
+                && let Some(reason) = first_reason_of(self.class)
+            {
+                self.reason = reason;
+            }
+            egui::ComboBox::from_label("Label reason")
+                .selected_text(self.reason.as_str())
+                .show_ui(ui, |ui| {
+                    // The reasons of the chosen class first, then every other.
+                    let (mine, others): (Vec<Reason>, Vec<Reason>) = Reason::ALL
+                        .iter()
+                        .partition(|reason| reason.class() == self.class);
+                    for reason in mine.into_iter().chain(others) {
+                        ui.selectable_value(&mut self.reason, reason, reason.as_str());
+                    }
+                });
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("Note");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.note)
+                    .hint_text("why (optional)")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id);
+            if ui
+                .button("Save label")
+                .on_hover_text(
+                    "This verdict wins over the engine's, now and after every re-classification",
+                )
+                .clicked()
+            {
+                saved = Some(ManualLabel {
+                    bounce_id: self.bounce_id,
+                    class: self.class,
+                    reason: self.reason,
+                    note: self.note.trim().to_string(),
+                });
+            }
+        });
+        saved
+    }
+}
+
+fn first_reason_of(class: Class) -> Option<Reason> {
+    Reason::ALL
+        .iter()
+        .copied()
+        .find(|reason| reason.class() == class)
+}
