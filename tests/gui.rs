@@ -121,6 +121,35 @@ fn clicking_a_chart_bar_filters_the_table() {
     assert_eq!(harness.state().table.days, None);
     let wider = match_count(&harness);
     assert!(wider > rows);
+
+    // An alert's "Show" lists exactly the bounces it counts.
+    click(&mut harness, "Dashboard");
+    settle(&mut harness);
+    let alert = store.summary(this_week()).expect("summary").sender_alerts[0].clone();
+    click(&mut harness, &format!("Show {}", alert.count));
+    settle(&mut harness);
+    assert_eq!(
+        match_count(&harness),
+        alert.count as usize,
+        "{}",
+        alert.message
+    );
+
+    // Also when the period is longer than the alert's 30 days.
+    click(&mut harness, "Dashboard");
+    click(&mut harness, "Period");
+    click(&mut harness, "Last 90 days");
+    settle(&mut harness);
+    let quarter = bouncedesk::gui::Range::Last90Days.period(NOW / 86_400);
+    let alert = store.summary(quarter).expect("summary").sender_alerts[0].clone();
+    click(&mut harness, &format!("Show {}", alert.count));
+    settle(&mut harness);
+    assert_eq!(
+        match_count(&harness),
+        alert.count as usize,
+        "{}",
+        alert.message
+    );
 }
 
 #[test]

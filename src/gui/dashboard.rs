@@ -29,8 +29,15 @@ pub enum Drill {
     Status(String),
     /// A reason.
     Reason(String),
-    /// A provider's sender-side bounces (from an alert).
-    SenderSide(String),
+    /// A provider's sender-side bounces over the days its alert counts.
+    SenderSide {
+        /// Provider family or domain.
+        provider: String,
+        /// First day the alert counts.
+        from: i64,
+        /// How many days.
+        days: i64,
+    },
 }
 
 /// What the dashboard remembers between frames.
@@ -491,7 +498,17 @@ fn alerts(ui: &mut Ui, summary: &Summary, drill: &mut Option<Drill>) {
                         .on_hover_text("List these bounces in the table")
                         .clicked()
                     {
-                        *drill = Some(Drill::SenderSide(alert.provider.clone()));
+                        // The alert counts from its first day to the end of the period.
+                        let last = summary
+                            .period
+                            .to_day
+                            .or(summary.per_day.last().map(|day| day.day))
+                            .unwrap_or(alert.since_day);
+                        *drill = Some(Drill::SenderSide {
+                            provider: alert.provider.clone(),
+                            from: alert.since_day,
+                            days: (last - alert.since_day + 1).max(1),
+                        });
                     }
                 });
             }

@@ -10,7 +10,7 @@ use super::labelling::{LabelForm, ManualLabel};
 use super::look::{self, CLASSES, class_color, class_label};
 use super::reader::Reader;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceSort, SortColumn};
-use crate::store::stats::Period;
+use crate::store::stats::{Period, monday_of};
 use egui::{Align, Key, Label, Layout, RichText, Sense, TextStyle, Ui};
 use egui_extras::{Column, TableBuilder};
 
@@ -86,7 +86,12 @@ impl BounceTable {
             Drill::Group(group) => self.filter.group = Some(group),
             Drill::Status(status) => self.filter.status = Some(status),
             Drill::Reason(reason) => self.filter.reason = Some(reason),
-            Drill::SenderSide(provider) => {
+            Drill::SenderSide {
+                provider,
+                from,
+                days,
+            } => {
+                self.days = Some((from, days));
                 self.filter.group = Some(provider);
                 self.filter.class = Some("sender".to_string());
             }
@@ -173,10 +178,14 @@ impl BounceTable {
     fn chips(&mut self, ui: &mut Ui) {
         let mut cleared = false;
         if let Some((from, days)) = self.days {
-            let text = if days == 1 {
-                look::day_label(from)
-            } else {
-                format!("week of {}", look::day_label(from))
+            let text = match days {
+                1 => look::day_label(from),
+                7 if monday_of(from) == from => format!("week of {}", look::day_label(from)),
+                _ => format!(
+                    "{} to {}",
+                    look::day_label(from),
+                    look::day_label(from + days - 1)
+                ),
             };
             cleared |= chip(ui, "Days", &text);
             if cleared {
