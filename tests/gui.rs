@@ -125,15 +125,7 @@ fn clicking_a_chart_bar_filters_the_table() {
     // An alert's "Show" lists exactly the bounces it counts.
     click(&mut harness, "Dashboard");
     settle(&mut harness);
-    let alert = store.summary(this_week()).expect("summary").sender_alerts[0].clone();
-    click(&mut harness, &format!("Show {}", alert.count));
-    settle(&mut harness);
-    assert_eq!(
-        match_count(&harness),
-        alert.count as usize,
-        "{}",
-        alert.message
-    );
+    show_first_alert(&mut harness, &store, this_week());
 
     // Also when the period is longer than the alert's 30 days.
     click(&mut harness, "Dashboard");
@@ -141,11 +133,20 @@ fn clicking_a_chart_bar_filters_the_table() {
     click(&mut harness, "Last 90 days");
     settle(&mut harness);
     let quarter = bouncedesk::gui::Range::Last90Days.period(NOW / 86_400);
-    let alert = store.summary(quarter).expect("summary").sender_alerts[0].clone();
-    click(&mut harness, &format!("Show {}", alert.count));
-    settle(&mut harness);
+    show_first_alert(&mut harness, &store, quarter);
+}
+
+/// Clicks the first sender alert's "Show N" and checks the table lists exactly N.
+fn show_first_alert(
+    harness: &mut egui_kittest::Harness<'static, bouncedesk::gui::BounceDesk>,
+    store: &Store,
+    period: bouncedesk::store::stats::Period,
+) {
+    let alert = store.summary(period).expect("summary").sender_alerts[0].clone();
+    click(harness, &format!("Show {}", alert.count));
+    settle(harness);
     assert_eq!(
-        match_count(&harness),
+        match_count(harness),
         alert.count as usize,
         "{}",
         alert.message
