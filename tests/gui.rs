@@ -73,6 +73,7 @@ fn clicking_a_chart_bar_filters_the_table() {
             &BounceFilter {
                 period: this_week(),
                 group: Some("yahoo.com".into()),
+                failures_only: true,
                 ..BounceFilter::default()
             },
             Default::default(),
@@ -83,6 +84,13 @@ fn clicking_a_chart_bar_filters_the_table() {
         Some(expected.as_slice())
     );
     assert!(shows(&harness, &format!("{} bounces", expected.len())));
+    // As many as the bar says.
+    let summary = store.summary(this_week()).expect("summary");
+    let bar = summary
+        .top_domains
+        .iter()
+        .find(|group| group.name == "yahoo.com");
+    assert_eq!(bar.map(|group| group.bounces), Some(expected.len() as i64));
     let shown = expected.len().min(20);
     for index in 0..shown {
         let _ = harness.state_mut().reader.row(index); // asks for the page

@@ -83,7 +83,11 @@ impl BounceTable {
                 self.days = Some((from, days));
                 self.filter.class = class;
             }
-            Drill::Group(group) => self.filter.group = Some(group),
+            Drill::Group(group) => {
+                // As the domain charts count: failures and complaints.
+                self.filter.group = Some(group);
+                self.filter.failures_only = true;
+            }
             Drill::Status(status) => self.filter.status = Some(status),
             Drill::Reason(reason) => self.filter.reason = Some(reason),
             Drill::SenderSide {
@@ -203,6 +207,10 @@ impl BounceTable {
                 *value = None;
                 cleared = true;
             }
+        }
+        if self.filter.failures_only && chip(ui, "Only", "bounces and complaints") {
+            self.filter.failures_only = false;
+            cleared = true;
         }
         if cleared {
             self.refilter();

@@ -20,6 +20,9 @@ pub struct BounceFilter {
     pub text: String,
     /// Also list delay notices (the charts never count them: a delay is not a failure).
     pub delays: bool,
+    /// Only failures and complaints: no auto-replies or non-bounces, as the domain charts
+    /// count.
+    pub failures_only: bool,
     /// Only this class.
     pub class: Option<String>,
     /// Only this reason.
@@ -170,6 +173,9 @@ impl Store {
         };
         if !filter.delays {
             conditions.push("action <> 'delayed'".to_string());
+        }
+        if filter.failures_only {
+            conditions.push("class NOT IN ('auto_reply', 'not_bounce')".to_string());
         }
         let text = filter.text.trim().to_lowercase();
         if !text.is_empty() {
