@@ -625,6 +625,7 @@ impl eframe::App for BounceDesk {
         }
         if let Some(automation) = &mut self.automation {
             let ready = !self.reader.busy()
+                && !self.table.typing()
                 && self.reader.summaries.is_some()
                 && self.reader.matches.is_some();
             let failure = self.problem.clone().or_else(|| self.reader.error.clone());

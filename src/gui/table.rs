@@ -13,6 +13,7 @@ use crate::store::browse::{BounceDetail, BounceFilter, BounceSort, SortColumn};
 use crate::store::stats::{Period, monday_of};
 use egui::{Align, Key, Label, Layout, RichText, Sense, TextStyle, Ui};
 use egui_extras::{Column, TableBuilder};
+use std::time::{Duration, Instant};
 
 /// The table's columns: what the header says and what it sorts by.
 const COLUMNS: [(&str, SortColumn); 8] = [
@@ -28,6 +29,9 @@ const COLUMNS: [(&str, SortColumn); 8] = [
 
 const ROW_HEIGHT: f32 = 20.0;
 
+/// How long typing must pause before the search runs.
+const SEARCH_PAUSE: Duration = Duration::from_millis(250);
+
 /// What the table shows and remembers.
 #[derive(Debug, Default)]
 pub struct BounceTable {
@@ -41,6 +45,8 @@ pub struct BounceTable {
     pub selected: Option<usize>,
     /// Set when the filter or sort changed and the matches must be asked again.
     pub changed: bool,
+    /// When the search text last changed, while the table waits for typing to pause.
+    typed_at: Option<Instant>,
     /// Scroll the table to this offset (points from the top) next frame; the frame-time run
     /// drives the table with it.
     pub scroll_offset: Option<f32>,
@@ -109,10 +115,31 @@ impl BounceTable {
         self.selected = None;
     }
 
+    /// True while typed search words wait for a pause before the search runs.
+    pub fn typing(&self) -> bool {
+        self.typed_at.is_some()
+    }
+
+    /// Runs the search once typing has paused (a scan of a large store per keystroke would
+    /// only queue up work nobody waits for).
+    fn search_after_a_pause(&mut self, ui: &Ui) {
+        let Some(typed_at) = self.typed_at else {
+            return;
+        };
+        let waited = typed_at.elapsed();
+        if waited >= SEARCH_PAUSE {
+            self.typed_at = None;
+            self.refilter();
+        } else {
+            ui.ctx().request_repaint_after(SEARCH_PAUSE - waited);
+        }
+    }
+
     /// Draws the filter bar, the table and the selected bounce; returns a label the operator
     /// gave the selected bounce, for the window to store.
     pub fn show(&mut self, ui: &mut Ui, reader: &mut Reader) -> Option<ManualLabel> {
         self.filter_bar(ui, reader);
+        self.search_after_a_pause(ui);
         ui.separator();
         // The detail follows the selected row, once its page is here.
         let selected_id = self
@@ -143,7 +170,7 @@ impl BounceTable {
                 )
                 .labelled_by(label.id);
             if search.changed() {
-                self.refilter();
+                self.typed_at = Some(Instant::now());
             }
             let mut class = self.filter.class.clone();
             egui::ComboBox::from_label("Class")
