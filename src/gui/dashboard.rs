@@ -8,7 +8,7 @@ use super::range::Range;
 use super::reader::Summaries;
 use crate::store::stats::{BOUNCE_RATE_LINE, Summary};
 use egui::{Color32, Pos2, RichText, Ui};
-use egui_plot::{Bar, BarChart, ItemId, Legend, Plot, PlotPoint, VLine};
+use egui_plot::{Bar, BarChart, Corner, ItemId, Legend, Plot, PlotPoint, VLine};
 use std::collections::BTreeMap;
 
 /// What a click on the dashboard asks the table to show.
@@ -143,7 +143,12 @@ impl Dashboard {
         }
         let response = Plot::new("bounces over time")
             .height(220.0)
-            .legend(Legend::default().follow_insertion_order(true))
+            // Top left: the newest days, on the right, are the ones to see.
+            .legend(
+                Legend::default()
+                    .follow_insertion_order(true)
+                    .position(Corner::LeftTop),
+            )
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
@@ -215,7 +220,13 @@ impl Dashboard {
                 ),
             })
             .collect();
-        let clicked = self.ranking(ui, "domains", &entries, None, look::NEUTRAL);
+        let chart = Chart {
+            name: "domains",
+            unit: "bounces",
+            line: None,
+            color: look::NEUTRAL,
+        };
+        let clicked = self.ranking(ui, &chart, &entries);
         clicked.map(|index| Drill::Group(entries[index].label.clone()))
     }
 
@@ -244,13 +255,13 @@ impl Dashboard {
                 ),
             })
             .collect();
-        let clicked = self.ranking(
-            ui,
-            "providers",
-            &entries,
-            Some(BOUNCE_RATE_LINE * 100.0),
-            look::NEUTRAL,
-        );
+        let chart = Chart {
+            name: "providers",
+            unit: "% of your subscribers there who bounced",
+            line: Some(BOUNCE_RATE_LINE * 100.0),
+            color: look::NEUTRAL,
+        };
+        let clicked = self.ranking(ui, &chart, &entries);
         clicked.map(|index| Drill::Group(entries[index].label.clone()))
     }
 
@@ -272,7 +283,13 @@ impl Dashboard {
             .collect();
         entries.sort_by(|a, b| b.value.total_cmp(&a.value));
         entries.truncate(8);
-        let clicked = self.ranking(ui, "codes", &entries, None, look::NEUTRAL);
+        let chart = Chart {
+            name: "codes",
+            unit: "bounces by enhanced status code",
+            line: None,
+            color: look::NEUTRAL,
+        };
+        let clicked = self.ranking(ui, &chart, &entries);
         clicked.map(|index| {
             let label = &entries[index].label;
             Drill::Status(if label == "none" {
@@ -295,20 +312,25 @@ impl Dashboard {
             .collect();
         entries.sort_by(|a, b| b.value.total_cmp(&a.value));
         entries.truncate(8);
-        let clicked = self.ranking(ui, "reasons", &entries, None, look::CALM);
+        let chart = Chart {
+            name: "reasons",
+            unit: "bounces by reason",
+            line: None,
+            color: look::CALM,
+        };
+        let clicked = self.ranking(ui, &chart, &entries);
         clicked.map(|index| Drill::Reason(entries[index].label.clone()))
     }
 
-    /// A horizontal bar chart of `entries`, largest at the top, with an optional vertical
-    /// line (the 2 % line); returns the index of a clicked bar.
-    fn ranking(
-        &mut self,
-        ui: &mut Ui,
-        name: &str,
-        entries: &[Ranked],
-        line: Option<f64>,
-        color: Color32,
-    ) -> Option<usize> {
+    /// A horizontal bar chart of `entries`, largest at the top; returns the index of a
+    /// clicked bar.
+    fn ranking(&mut self, ui: &mut Ui, chart: &Chart, entries: &[Ranked]) -> Option<usize> {
+        let Chart {
+            name,
+            unit,
+            line,
+            color,
+        } = *chart;
         if entries.is_empty() {
             ui.label("Nothing in this period.");
             return None;
@@ -329,7 +351,7 @@ impl Dashboard {
             .collect();
         let hovers: Vec<String> = entries.iter().map(|entry| entry.hover.clone()).collect();
         let labels: Vec<String> = entries.iter().map(|entry| entry.label.clone()).collect();
-        let chart = BarChart::new(name.to_string(), bars)
+        let bars = BarChart::new(name.to_string(), bars)
             .horizontal()
             .color(color)
             .element_formatter(Box::new(move |bar, _| {
@@ -345,6 +367,7 @@ impl Dashboard {
             .allow_scroll(false)
             .allow_boxed_zoom(false)
             .include_x(0.0)
+            .x_axis_label(unit)
             .show_grid([true, false])
             .y_axis_min_width(110.0)
             .y_axis_formatter(move |mark, _| {
@@ -356,7 +379,7 @@ impl Dashboard {
                 }
             })
             .show(ui, |plot| {
-                plot.bar_chart(chart);
+                plot.bar_chart(bars);
                 if let Some(x) = line {
                     plot.vline(VLine::new("2 % line", x).color(look::WARNING));
                 }
@@ -379,6 +402,15 @@ impl Dashboard {
         let index = index as usize;
         (on_bar && pointer.x >= 0.0 && pointer.x <= entries[index].value).then_some(index)
     }
+}
+
+/// What a ranking chart shows: its name (also its id), what the values count, an optional
+/// vertical line (the 2 % line) and its colour.
+struct Chart {
+    name: &'static str,
+    unit: &'static str,
+    line: Option<f64>,
+    color: Color32,
 }
 
 /// One bar of a ranking.
