@@ -220,13 +220,7 @@ impl Dashboard {
                 ),
             })
             .collect();
-        let chart = Chart {
-            name: "domains",
-            unit: "bounces",
-            line: None,
-            color: look::NEUTRAL,
-        };
-        let clicked = self.ranking(ui, &chart, &entries);
+        let clicked = self.ranking(ui, &DOMAINS_CHART, &entries);
         clicked.map(|index| Drill::Group(entries[index].label.clone()))
     }
 
@@ -255,13 +249,7 @@ impl Dashboard {
                 ),
             })
             .collect();
-        let chart = Chart {
-            name: "providers",
-            unit: "% of your subscribers there who bounced",
-            line: Some(BOUNCE_RATE_LINE * 100.0),
-            color: look::NEUTRAL,
-        };
-        let clicked = self.ranking(ui, &chart, &entries);
+        let clicked = self.ranking(ui, &PROVIDERS_CHART, &entries);
         clicked.map(|index| Drill::Group(entries[index].label.clone()))
     }
 
@@ -283,13 +271,7 @@ impl Dashboard {
             .collect();
         entries.sort_by(|a, b| b.value.total_cmp(&a.value));
         entries.truncate(8);
-        let chart = Chart {
-            name: "codes",
-            unit: "bounces by enhanced status code",
-            line: None,
-            color: look::NEUTRAL,
-        };
-        let clicked = self.ranking(ui, &chart, &entries);
+        let clicked = self.ranking(ui, &CODES_CHART, &entries);
         clicked.map(|index| {
             let label = &entries[index].label;
             Drill::Status(if label == "none" {
@@ -312,13 +294,7 @@ impl Dashboard {
             .collect();
         entries.sort_by(|a, b| b.value.total_cmp(&a.value));
         entries.truncate(8);
-        let chart = Chart {
-            name: "reasons",
-            unit: "bounces by reason",
-            line: None,
-            color: look::CALM,
-        };
-        let clicked = self.ranking(ui, &chart, &entries);
+        let clicked = self.ranking(ui, &REASONS_CHART, &entries);
         clicked.map(|index| Drill::Reason(entries[index].label.clone()))
     }
 
@@ -412,6 +388,38 @@ struct Chart {
     line: Option<f64>,
     color: Color32,
 }
+
+/// The domains ranking.
+const DOMAINS_CHART: Chart = Chart {
+    name: "domains",
+    unit: "bounces",
+    line: None,
+    color: look::NEUTRAL,
+};
+
+/// The providers ranking.
+const PROVIDERS_CHART: Chart = Chart {
+    name: "providers",
+    unit: "% of your subscribers there who bounced",
+    line: Some(BOUNCE_RATE_LINE * 100.0),
+    color: look::NEUTRAL,
+};
+
+/// The codes ranking.
+const CODES_CHART: Chart = Chart {
+    name: "codes",
+    unit: "bounces by enhanced status code",
+    line: None,
+    color: look::NEUTRAL,
+};
+
+/// The reasons ranking.
+const REASONS_CHART: Chart = Chart {
+    name: "reasons",
+    unit: "bounces by reason",
+    line: None,
+    color: look::CALM,
+};
 
 /// One bar of a ranking.
 struct Ranked {
