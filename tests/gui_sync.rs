@@ -108,6 +108,24 @@ fn add_test_trust_save_and_sync_from_the_window() {
             .is_some_and(|s| s.current.by_class.get("hard").copied() == Some(MESSAGES as i64))
     });
     assert!(shows(&harness, "3,000"));
+
+    // The same numbers for that account alone (it holds all of the mail).
+    click(&mut harness, "Account");
+    click(&mut harness, "dovecot");
+    wait_until(&mut harness, "the account's numbers", |h| {
+        let state = h.state();
+        state.account.as_deref() == Some("dovecot")
+            && !state.reader.busy()
+            && state
+                .reader
+                .summaries
+                .as_ref()
+                .is_some_and(|s| s.current.by_class.get("hard").copied() == Some(MESSAGES as i64))
+    });
+    assert_eq!(
+        harness.state().reader.matches.as_ref().map(|ids| ids.len()),
+        Some(MESSAGES)
+    );
 }
 
 #[test]

@@ -82,6 +82,8 @@ pub struct BounceDesk {
     pub view: View,
     /// The period shown.
     pub range: Range,
+    /// The account whose mail is shown (`None`: all mail).
+    pub account: Option<String>,
     /// The reader thread's answers.
     pub reader: Reader,
     /// Syncs and connection tests.
@@ -120,6 +122,7 @@ impl BounceDesk {
             store: None,
             view: remembered.view,
             range: remembered.range,
+            account: None,
             // Replaced as soon as a store is open; never asked anything before.
             reader: reader(&ctx, start.store.clone()),
             jobs: jobs(&ctx, start.store.clone()),
@@ -234,19 +237,29 @@ impl BounceDesk {
         }
         self.accounts.sync_on_start =
             matches!(store.setting("gui.sync_on_start"), Ok(Some(on)) if on == "1");
+        // An account removed (or a store switched) while its mail was shown: show all.
+        let known = |name: &String| self.accounts.accounts.iter().any(|a| &a.name == name);
+        if self.account.as_ref().is_some_and(|name| !known(name)) {
+            self.account = None;
+            self.reload();
+        }
     }
 
     /// Asks the reader again for everything shown (after a sync, a period change).
     fn reload(&mut self) {
-        self.reader.ask_summaries(self.range, self.today());
+        self.reader
+            .ask_summaries(self.range, self.today(), self.account.clone());
         self.table.selected = None;
         self.ask_matches();
     }
 
     fn ask_matches(&mut self) {
         let period = self.range.period(self.today());
-        self.reader
-            .ask_matches(self.table.query(period), self.table.sort);
+        self.reader.ask_matches(
+            self.table.query(period),
+            self.table.sort,
+            self.account.clone(),
+        );
         self.table.changed = false;
     }
 
@@ -366,7 +379,8 @@ impl BounceDesk {
                     label.reason.as_str()
                 ));
                 self.reader.forget_detail();
-                self.reader.ask_summaries(self.range, self.today());
+                self.reader
+                    .ask_summaries(self.range, self.today(), self.account.clone());
                 self.ask_matches();
             }
             Err(error) => self.problem = Some(format!("The label was not saved: {error}")),
@@ -418,9 +432,30 @@ impl BounceDesk {
                 self.table.days = None;
                 self.reload();
             }
+            self.account_choice(ui);
             ui.separator();
             self.sync_controls(ui);
         });
+    }
+
+    /// The account whose mail the dashboard and the table show, when there are accounts.
+    fn account_choice(&mut self, ui: &mut Ui) {
+        if self.accounts.accounts.is_empty() {
+            return;
+        }
+        let before = self.account.clone();
+        egui::ComboBox::from_label("Account")
+            .selected_text(self.account.as_deref().unwrap_or("All mail"))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.account, None, "All mail");
+                for account in &self.accounts.accounts {
+                    let name = Some(account.name.clone());
+                    ui.selectable_value(&mut self.account, name, &account.name);
+                }
+            });
+        if self.account != before {
+            self.reload();
+        }
     }
 
     fn sync_controls(&mut self, ui: &mut Ui) {

@@ -30,11 +30,13 @@ enum Question {
         generation: u64,
         range: Range,
         today: i64,
+        account: Option<String>,
     },
     Matches {
         generation: u64,
         filter: BounceFilter,
         sort: BounceSort,
+        account: Option<String>,
     },
     Page {
         version: u64,
@@ -146,8 +148,9 @@ impl Reader {
         }
     }
 
-    /// Asks for the summaries of `range` as of `today` (and of the period before it).
-    pub fn ask_summaries(&mut self, range: Range, today: i64) {
+    /// Asks for the summaries of `range` as of `today` (and of the period before it), of
+    /// one account's mail or of all.
+    pub fn ask_summaries(&mut self, range: Range, today: i64, account: Option<String>) {
         self.summary_generation += 1;
         self.summaries_pending = true;
         let generation = self.summary_generation;
@@ -155,12 +158,13 @@ impl Reader {
             generation,
             range,
             today,
+            account,
         });
     }
 
-    /// Asks which bounces match `filter`, in `sort` order (the old matches stay shown until
-    /// the answer comes).
-    pub fn ask_matches(&mut self, filter: BounceFilter, sort: BounceSort) {
+    /// Asks which bounces match `filter`, in `sort` order, in one account's mail or in all
+    /// (the old matches stay shown until the answer comes).
+    pub fn ask_matches(&mut self, filter: BounceFilter, sort: BounceSort, account: Option<String>) {
         self.match_generation += 1;
         self.matches_pending = true;
         let generation = self.match_generation;
@@ -168,6 +172,7 @@ impl Reader {
             generation,
             filter,
             sort,
+            account,
         });
     }
 
@@ -298,6 +303,8 @@ fn serve(
     wake: &dyn Fn(),
 ) {
     let mut store: Option<Store> = None;
+    // The account whose mail the connection shows (outer `None`: never set yet).
+    let mut scope: Option<Option<String>> = None;
     while let Ok(first) = inbox.recv() {
         let mut waiting = vec![first];
         waiting.extend(inbox.try_iter());
@@ -308,8 +315,10 @@ fn serve(
                 None => Store::open(path),
             };
             let result = match opened {
-                Ok(open) => {
-                    let result = answer(&open, question).map_err(|error| error.to_string());
+                Ok(mut open) => {
+                    let result = narrow(&mut open, &mut scope, &question)
+                        .and_then(|()| answer(&open, question))
+                        .map_err(|error| error.to_string());
                     store = Some(open);
                     result
                 }
@@ -343,13 +352,29 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
         .collect()
 }
 
+/// Narrows the connection to the question's account. Summaries set it again every time (an
+/// account's roll-ups are taken once, and a sync may have added mail); the table's
+/// questions only when the account changed.
+fn narrow(
+    store: &mut Store,
+    scope: &mut Option<Option<String>>,
+    question: &Question,
+) -> crate::store::Result<()> {
+    let (account, refresh) = match question {
+        Question::Summaries { account, .. } => (account, account.is_some()),
+        Question::Matches { account, .. } => (account, false),
+        Question::Page { .. } | Question::Detail { .. } => return Ok(()),
+    };
+    if refresh || scope.as_ref() != Some(account) {
+        store.scope(account.as_deref())?;
+        *scope = Some(account.clone());
+    }
+    Ok(())
+}
+
 fn answer(store: &Store, question: Question) -> crate::store::Result<Found> {
     Ok(match question {
-        Question::Summaries {
-            range,
-            today,
-            generation: _,
-        } => Found::Summaries(Summaries {
+        Question::Summaries { range, today, .. } => Found::Summaries(Summaries {
             range,
             current: Box::new(store.summary(range.period(today))?),
             previous: match range.previous(today) {

@@ -226,7 +226,8 @@ impl Store {
         // Newest first without a text search: the date index holds the order, the period and
         // the action and class tests, so it is the right plan whatever the other filters; the
         // planner, without statistics, would pick the class index and sort.
-        let hint = if sort.column == SortColumn::Date && text.is_empty() {
+        // (Not through one account's view: a view has no index to name.)
+        let hint = if sort.column == SortColumn::Date && text.is_empty() && !self.scoped {
             "INDEXED BY bounces_by_time"
         } else {
             ""

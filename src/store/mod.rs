@@ -13,6 +13,7 @@ mod labels;
 mod lists;
 mod recipients;
 mod reclassify;
+mod scope;
 pub mod stats;
 
 pub use accounts::Account;
@@ -88,6 +89,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// An open store.
 pub struct Store {
     conn: Connection,
+    /// This connection shows one account's mail only (see `scope`).
+    scoped: bool,
 }
 
 impl Store {
@@ -117,7 +120,10 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            scoped: false,
+        };
         store.migrate()?;
         Ok(store)
     }
