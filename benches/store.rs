@@ -139,7 +139,7 @@ fn big_store() -> Store {
 }
 
 fn store_bench(c: &mut Criterion) {
-    let store = big_store();
+    let mut store = big_store();
     let today = (T0 / 86_400) + 1;
     let month = Period::last_days(today, 30);
     let mut group = c.benchmark_group("store");
@@ -239,6 +239,19 @@ fn store_bench(c: &mut Criterion) {
         b.iter(|| black_box(store.bounce_detail(ids[middle]).expect("detail")))
     });
     table.finish();
+
+    // One account's dashboard: the account's roll-ups are taken from its bounces (here every
+    // bounce, from files: the worst case), then the usual summary runs on them.
+    let mut scoped = c.benchmark_group("account");
+    scoped.sample_size(10);
+    scoped.bench_function("scope_and_summary_all_time", |b| {
+        b.iter(|| {
+            store.scope(Some("")).expect("scope");
+            black_box(store.summary(Period::ALL).expect("summary"))
+        })
+    });
+    store.scope(None).expect("unscope");
+    scoped.finish();
 
     // Ingest rate into a fresh store: 2,000 new messages per iteration, in batches of 500.
     let dir = tempfile::tempdir().expect("temp dir");

@@ -542,6 +542,12 @@ impl BounceDesk {
                 None => {}
             },
             View::Dashboard => {
+                if self.reader.summaries_pending && self.reader.summaries.is_some() {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Counting… (the numbers below are the last ones)");
+                    });
+                }
                 let drill = egui::ScrollArea::vertical()
                     .id_salt("dashboard")
                     .show(ui, |ui| match &self.reader.summaries {
