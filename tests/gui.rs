@@ -177,11 +177,27 @@ fn table_rows_open_their_detail_with_the_raw_message() {
     });
     assert!(shows(&harness, "Why:"));
     assert!(shows(&harness, "Host or domain name not found"));
-    assert!(
+        assert!(
         shows(&harness, "Return-Path: <>"),
         "the raw message, as text"
     );
+    // A hard bounce: the address is suppressed, and can be kept by hand.
+    assert!(shows(&harness, "Suppressed since"));
     harness.snapshot("bounces");
+    click(&mut harness, "Keep on the list");
+    settle(&mut harness);
+    wait_until(&mut harness, "the new state", |h| {
+        h.state().reader.detail_of(first.id).is_some()
+    });
+    let store = Store::open(harness.state().store_path()).expect("store");
+    let state = store.recipient(&first.recipient).expect("recipient").map(|r| r.state);
+    assert_eq!(state, Some(bouncedesk::policy::State::Kept));
+    assert!(shows(&harness, "Kept by hand since"));
+        // Handed back, it starts afresh: the bounces before it was kept no longer count.
+    click(&mut harness, "Hand back to the policy");
+    settle(&mut harness);
+    let state = store.recipient(&first.recipient).expect("recipient").map(|r| r.state);
+    assert_eq!(state, Some(bouncedesk::policy::State::Active));
 }
 
 #[test]

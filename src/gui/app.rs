@@ -12,6 +12,7 @@ use super::passwords::{PasswordPrompt, Passwords, Prompted};
 use super::range::Range;
 use super::reader::Reader;
 use super::table::BounceTable;
+use super::table::DetailAction;
 use super::welcome::{self, Welcome};
 use crate::store::Store;
 use crate::store::browse::BounceSort;
@@ -365,25 +366,49 @@ impl BounceDesk {
     /// Stores a label given by hand, then shows everything again with the selection kept,
     /// so that in a list of unknowns the next one moves up to be labelled.
     fn store_label(&mut self, label: &ManualLabel) {
+        let done = format!(
+            "Labelled {} / {} by hand.",
+            look::class_label(label.class.as_str()),
+            label.reason.as_str()
+        );
+        self.change_store(done, "The label was not saved", |store| {
+            store.label(label.bounce_id, label.class, label.reason, &label.note)
+        });
+    }
+
+    /// Keeps `address` on the list whatever it bounces, or hands it back to the policy.
+    fn keep(&mut self, address: &str, keep: bool) {
+        let done = if keep {
+            format!("{address} is kept on the list; its bounces no longer count.")
+        } else {
+            format!("{address} is back under the policy.")
+        };
+        self.change_store(done, "Not changed", |store| {
+            store.keep(address, keep, "from the window")
+        });
+    }
+
+    /// Makes one change the operator asked for in the store, says so (or why not), and
+    /// shows everything again with the table's selection kept.
+    fn change_store(
+        &mut self,
+        done: String,
+        failed: &str,
+        change: impl FnOnce(&mut Store) -> crate::store::Result<()>,
+    ) {
         let result = match &mut self.store {
-            Some(store) => store
-                .label(label.bounce_id, label.class, label.reason, &label.note)
-                .map_err(|error| error.to_string()),
+            Some(store) => change(store).map_err(|error| error.to_string()),
             None => Err("the store is not open".to_string()),
         };
         match result {
             Ok(()) => {
-                self.notice = Some(format!(
-                    "Labelled {} / {} by hand.",
-                    look::class_label(label.class.as_str()),
-                    label.reason.as_str()
-                ));
+                self.notice = Some(done);
                 self.reader.forget_detail();
                 self.reader
                     .ask_summaries(self.range, self.today(), self.account.clone());
                 self.ask_matches();
             }
-            Err(error) => self.problem = Some(format!("The label was not saved: {error}")),
+            Err(error) => self.problem = Some(format!("{failed}: {error}")),
         }
     }
 
@@ -563,11 +588,11 @@ impl BounceDesk {
                     self.view = View::Bounces;
                 }
             }
-            View::Bounces => {
-                if let Some(label) = self.table.show(ui, &mut self.reader) {
-                    self.store_label(&label);
-                }
-            }
+            View::Bounces => match self.table.show(ui, &mut self.reader) {
+                Some(DetailAction::Label(label)) => self.store_label(&label),
+                Some(DetailAction::Keep { address, keep }) => self.keep(&address, keep),
+                None => {}
+            },
             View::Accounts if self.is_demo() => {
                 ui.heading("Accounts");
                 ui.label(

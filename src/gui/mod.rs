@@ -27,7 +27,7 @@ pub use jobs::{JobEvent, Jobs, SyncProgress, TestFailure};
 pub use labelling::{LabelForm, ManualLabel};
 pub use range::Range;
 pub use reader::Reader;
-pub use table::BounceTable;
+pub use table::{BounceTable, DetailAction};
 
 use std::path::PathBuf;
 use std::time::Instant;

@@ -9,6 +9,7 @@ use super::dashboard::Drill;
 use super::labelling::{LabelForm, ManualLabel};
 use super::look::{self, CLASSES, class_color, class_label};
 use super::reader::Reader;
+use crate::policy::State;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceSort, SortColumn};
 use crate::store::stats::{Period, monday_of};
 use egui::{Align, Key, Label, Layout, RichText, Sense, TextStyle, Ui};
@@ -53,7 +54,7 @@ pub struct BounceTable {
     scroll_to: Option<usize>,
     raw_lines: Option<(i64, Vec<String>)>,
     label_form: Option<LabelForm>,
-    labelled: Option<ManualLabel>,
+    asked: Option<DetailAction>,
 }
 
 impl BounceTable {
@@ -137,7 +138,7 @@ impl BounceTable {
 
     /// Draws the filter bar, the table and the selected bounce; returns a label the operator
     /// gave the selected bounce, for the window to store.
-    pub fn show(&mut self, ui: &mut Ui, reader: &mut Reader) -> Option<ManualLabel> {
+    pub fn show(&mut self, ui: &mut Ui, reader: &mut Reader) -> Option<DetailAction> {
         self.filter_bar(ui, reader);
         self.search_after_a_pause(ui);
         ui.separator();
@@ -156,7 +157,7 @@ impl BounceTable {
                 .show(ui, |ui| self.detail(ui, reader, id));
         }
         egui::CentralPanel::default().show(ui, |ui| self.rows(ui, reader));
-        self.labelled.take()
+        self.asked.take()
     }
 
     fn filter_bar(&mut self, ui: &mut Ui, reader: &Reader) {
@@ -419,17 +420,56 @@ impl BounceTable {
                         field("Found in", &detail.sources.join("\n"));
                     });
                 ui.add_space(6.0);
+                self.recipient_state(ui, detail);
+                ui.add_space(6.0);
                 let form = match self.label_form.take() {
                     Some(form) if form.bounce_id() == id => form,
                     _ => LabelForm::new(id, &row.class, &row.reason),
                 };
                 let form = self.label_form.insert(form);
                 if let Some(label) = form.show(ui) {
-                    self.labelled = Some(label);
+                    self.asked = Some(DetailAction::Label(label));
                 }
                 ui.add_space(6.0);
                 self.raw_message(ui, detail);
             });
+    }
+
+    /// Where the recipient stands with the policy, and the choice to keep the address on the
+    /// list whatever it bounces (or to hand it back to the policy).
+    fn recipient_state(&mut self, ui: &mut Ui, detail: &BounceDetail) {
+        let Some(recipient) = &detail.recipient else {
+            return;
+        };
+        ui.label(RichText::new("The recipient now").strong());
+        ui.label(format!(
+            "{} since {}: {}",
+            state_label(recipient.state),
+            look::time_label(recipient.since),
+            recipient.reason
+        ));
+        let address = detail.row.recipient.clone();
+        if recipient.state == State::Kept {
+            if ui
+                .button("Hand back to the policy")
+                .on_hover_text("Its bounces from now on count again")
+                .clicked()
+            {
+                self.asked = Some(DetailAction::Keep {
+                    address,
+                    keep: false,
+                });
+            }
+        } else if ui
+            .button("Keep on the list")
+            .on_hover_text("Never suppress this address, whatever it bounces")
+            .clicked()
+        {
+            self.asked = Some(DetailAction::Keep {
+                address,
+                keep: true,
+            });
+        }
     }
 
     /// The raw message as plain text, drawn line by line as it scrolls (a message can be
@@ -468,6 +508,30 @@ impl BounceTable {
                         }
                     });
             });
+    }
+}
+
+/// What the operator asked for in the detail of a bounce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetailAction {
+    /// Store this label.
+    Label(ManualLabel),
+    /// Keep the address on the list whatever it bounces (`keep` false: hand it back).
+    Keep {
+        /// The address.
+        address: String,
+        /// Keep, or release.
+        keep: bool,
+    },
+}
+
+/// A policy state in words.
+fn state_label(state: State) -> &'static str {
+    match state {
+        State::Active => "Active",
+        State::SoftBouncing => "Soft-bouncing",
+        State::Suppressed => "Suppressed",
+        State::Kept => "Kept by hand",
     }
 }
 

@@ -123,6 +123,8 @@ pub struct BounceDetail {
     pub why: String,
     /// Where the message was found (account/folder/UID or file).
     pub sources: Vec<String>,
+    /// The recipient's policy state now (suppressed, kept, …), when it has one.
+    pub recipient: Option<super::RecipientRow>,
     /// The raw message, as stored.
     pub raw: Vec<u8>,
 }
@@ -363,11 +365,13 @@ impl Store {
             Some(data) => decompress(&data)?,
             None => Vec::new(),
         };
+        let recipient = self.recipient(&row.recipient)?;
         Ok(BounceDetail {
             row,
             fields,
             why,
             sources,
+            recipient,
             raw,
         })
     }
