@@ -9,6 +9,7 @@
 //! dashboard's sender alerts exist for. The data is generated from a fixed seed, dated
 //! relative to `now`, so the demo always shows "this week".
 
+use crate::address::domain_of;
 use crate::classify::Classifier;
 use crate::lists;
 use crate::store::stats::{DAY, monday_of};
@@ -147,10 +148,6 @@ fn subscriber_csv(subscribers: &[String]) -> String {
     csv
 }
 
-fn domain_of(address: &str) -> &str {
-    address.rsplit('@').next().unwrap_or_default()
-}
-
 /// The reports of every issue, oldest first.
 fn drafts(rng: &mut fastrand::Rng, subscribers: &[String], now: i64) -> Vec<Draft> {
     // The last issue went out two days ago, but never before this Monday, so that "this
@@ -178,6 +175,7 @@ fn drafts(rng: &mut fastrand::Rng, subscribers: &[String], now: i64) -> Vec<Draf
         for _ in 0..rng.usize(20..30) {
             let recipient = &subscribers[rng.usize(..subscribers.len())];
             let domain = domain_of(recipient);
+            let domain = domain.as_str();
             let template = match rng.u32(0..100) {
                 _ if domain == "old-startup.example" => &HOST_UNKNOWN,
                 0..45 => &USER_UNKNOWN,
@@ -217,7 +215,7 @@ fn pick_at(
 ) -> Vec<String> {
     let at: Vec<&String> = subscribers
         .iter()
-        .filter(|address| domains.contains(&domain_of(address)))
+        .filter(|address| domains.contains(&domain_of(address).as_str()))
         .collect();
     (0..count)
         .filter_map(|_| at.get(rng.usize(..at.len().max(1))).map(|a| a.to_string()))
@@ -233,7 +231,7 @@ fn fill(draft: &Draft, number: usize) -> String {
         .template
         .text
         .replace("{rcpt}", &draft.recipient)
-        .replace("{domain}", domain_of(&draft.recipient))
+        .replace("{domain}", &domain_of(&draft.recipient))
         .replace("{date}", &date)
         .replace("{id}", &number.to_string())
         .replace("{issue}", &draft.issue.to_string())
@@ -264,7 +262,7 @@ mod tests {
                 summary.by_class
             );
         }
-        let today = now / 86_400;
+        let today = now / DAY;
         let week = store.summary(Period::last_days(today, 7))?;
         assert!(
             week.sender_alerts

@@ -22,6 +22,23 @@ pub fn load(account: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// The password for `account` found without asking: the keyring, else
+/// `$BOUNCEDESK_PASSWORD` when `only_account` is in play (so that one account's password is
+/// never sent to another's server). Also the keyring's failure, in words, for callers that
+/// can show it.
+pub fn stored(account: &str, only_account: bool) -> (Option<String>, Option<String>) {
+    let (saved, failure) = match load(account) {
+        Ok(saved) => (saved, None),
+        Err(why) => (None, Some(why)),
+    };
+    let found = saved.or_else(|| {
+        only_account
+            .then(|| std::env::var("BOUNCEDESK_PASSWORD").ok())
+            .flatten()
+    });
+    (found, failure)
+}
+
 /// Saves the password for `account`.
 pub fn save(account: &str, password: &str) -> Result<(), String> {
     entry(account)?

@@ -33,12 +33,9 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
             let Some(tls) = TlsMode::from_name(&tls) else {
                 return fail("--tls must be implicit or starttls");
             };
-            let after_sync = match (after.as_str(), move_to) {
-                ("seen", _) => AfterSync::MarkSeen,
-                ("move", Some(folder)) => AfterSync::MoveTo(folder),
-                ("move", None) => return fail("--after move needs --move-to FOLDER"),
-                ("delete", _) => AfterSync::Delete,
-                _ => AfterSync::Keep,
+            // clap allows only the known words, so only `move` without a folder is left.
+            let Some(after_sync) = AfterSync::from_word(&after, move_to) else {
+                return fail("--after move needs --move-to FOLDER");
             };
             let account = Account {
                 name,
@@ -131,13 +128,13 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
 /// The password: the OS keyring, else `$BOUNCEDESK_PASSWORD` (only when one account is in
 /// play, so one account's password is never sent to another's server), else asked for.
 fn password(account: &Account, only_account: bool) -> Result<String, ExitCode> {
-    match secrets::load(&account.name) {
-        Ok(Some(password)) => return Ok(password),
-        Ok(None) => {}
-        Err(why) if std::io::stdin().is_terminal() => eprintln!("bouncedesk: {why}"),
-        Err(_) => {}
+    let (found, keyring_failure) = secrets::stored(&account.name, only_account);
+    if let Some(why) = keyring_failure
+        && std::io::stdin().is_terminal()
+    {
+        eprintln!("bouncedesk: {why}");
     }
-    if only_account && let Ok(password) = std::env::var("BOUNCEDESK_PASSWORD") {
+    if let Some(password) = found {
         return Ok(password);
     }
     if !std::io::stdin().is_terminal() {

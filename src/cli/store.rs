@@ -7,7 +7,7 @@ use crate::classify::Classifier;
 use crate::lists::{self, ExportFormat, RowProblemKind};
 use crate::mailfiles;
 use crate::store::stats::Period;
-use crate::store::{IngestSummary, Prepared, Source, Store, now};
+use crate::store::{IngestSummary, Prepared, Source, Store, today};
 use std::collections::HashSet;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
@@ -235,9 +235,7 @@ pub fn stats(db: Option<PathBuf>, json: bool, days: Option<i64>) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
-    let period = days.map_or(Period::ALL, |days| {
-        Period::last_days(now().div_euclid(86_400), days.max(1))
-    });
+    let period = days.map_or(Period::ALL, |days| Period::last_days(today(), days.max(1)));
     let summary = match store.summary(period) {
         Ok(summary) => summary,
         Err(error) => return fail(error),

@@ -152,6 +152,16 @@ impl BounceDesk {
         app
     }
 
+    /// True when what the views show is all in: nothing asked and unanswered, no search
+    /// waiting for typing to pause (screenshots and tests wait for this).
+    pub fn settled(&self) -> bool {
+        !self.table.typing()
+            && !self.table.changed
+            && !self.reader.busy()
+            && self.reader.summaries.is_some()
+            && self.reader.matches.is_some()
+    }
+
     /// The store shown (the demo's throwaway file when showing the demo).
     pub fn store_path(&self) -> &Path {
         &self.store_path
@@ -248,10 +258,21 @@ impl BounceDesk {
 
     /// Asks the reader again for everything shown (after a sync, a period change).
     fn reload(&mut self) {
-        self.reader
-            .ask_summaries(self.range, self.today(), self.account.clone());
+        self.ask_summaries();
         self.table.selected = None;
         self.ask_matches();
+    }
+
+    /// Shows another period; a day picked on the chart no longer applies.
+    fn set_range(&mut self, range: Range) {
+        self.range = range;
+        self.table.days = None;
+        self.reload();
+    }
+
+    fn ask_summaries(&mut self) {
+        self.reader
+            .ask_summaries(self.range, self.today(), self.account.clone());
     }
 
     fn ask_matches(&mut self) {
@@ -404,8 +425,7 @@ impl BounceDesk {
             Ok(()) => {
                 self.notice = Some(done);
                 self.reader.forget_detail();
-                self.reader
-                    .ask_summaries(self.range, self.today(), self.account.clone());
+                self.ask_summaries();
                 self.ask_matches();
             }
             Err(error) => self.problem = Some(format!("{failed}: {error}")),
@@ -454,8 +474,7 @@ impl BounceDesk {
                     }
                 });
             if self.range != before {
-                self.table.days = None;
-                self.reload();
+                self.set_range(self.range);
             }
             self.account_choice(ui);
             ui.separator();
@@ -624,10 +643,7 @@ impl BounceDesk {
         match step {
             Step::Wait => {}
             Step::View(view) => self.view = view,
-            Step::Range(range) => {
-                self.range = range;
-                self.reload();
-            }
+            Step::Range(range) => self.set_range(range),
             Step::Scroll(offset) => self.table.scroll_offset = Some(offset),
             Step::SelectFirst => self.table.selected = Some(0),
             Step::Fail(why) => {
@@ -689,11 +705,8 @@ impl eframe::App for BounceDesk {
         if self.table.changed {
             self.ask_matches();
         }
+        let ready = self.settled();
         if let Some(automation) = &mut self.automation {
-            let ready = !self.reader.busy()
-                && !self.table.typing()
-                && self.reader.summaries.is_some()
-                && self.reader.matches.is_some();
             let failure = self.problem.clone().or_else(|| self.reader.error.clone());
             let step = automation.step(ui.ctx(), frame, self.view, ready, failure);
             self.follow(ui.ctx(), step);

@@ -58,7 +58,7 @@ impl Dashboard {
         self.bar_centres.clear();
         let mut drill = None;
         let current = &summaries.current;
-        headlines(ui, range, current, summaries.previous.as_deref());
+        headlines(ui, range, current, summaries.previous.as_ref());
         ui.add_space(8.0);
         alerts(ui, current, &mut drill);
         ui.add_space(8.0);
@@ -430,12 +430,17 @@ struct Ranked {
 
 /// The headline numbers: bounces per class against the period before, the list's bounce rate
 /// against the 2 % line, and the addresses suppressed.
-fn headlines(ui: &mut Ui, range: Range, current: &Summary, previous: Option<&Summary>) {
+fn headlines(
+    ui: &mut Ui,
+    range: Range,
+    current: &Summary,
+    previous: Option<&BTreeMap<String, i64>>,
+) {
     ui.horizontal_wrapped(|ui| {
         for class in CLASSES {
             let now = current.by_class.get(class).copied().unwrap_or(0);
             let change = previous.map(|previous| {
-                let before = previous.by_class.get(class).copied().unwrap_or(0);
+                let before = previous.get(class).copied().unwrap_or(0);
                 format!("{} {}", look::change(now, before), range.compared_with())
             });
             card(
@@ -538,16 +543,10 @@ fn alerts(ui: &mut Ui, summary: &Summary, drill: &mut Option<Drill>) {
                         .on_hover_text("List these bounces in the table")
                         .clicked()
                     {
-                        // The alert counts from its first day to the end of the period.
-                        let last = summary
-                            .period
-                            .to_day
-                            .or(summary.per_day.last().map(|day| day.day))
-                            .unwrap_or(alert.since_day);
                         *drill = Some(Drill::SenderSide {
                             provider: alert.provider.clone(),
                             from: alert.since_day,
-                            days: (last - alert.since_day + 1).max(1),
+                            days: (alert.until_day - alert.since_day + 1).max(1),
                         });
                     }
                 });

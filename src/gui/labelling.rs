@@ -2,7 +2,7 @@
 //! decided wrong). A label beats every rule and survives re-classification; the store keeps
 //! it per message and recipient.
 
-use super::look::{CLASSES, class_label};
+use super::look::class_label;
 use crate::classify::{Class, Reason};
 use egui::{RichText, Ui};
 
@@ -60,10 +60,11 @@ impl LabelForm {
             egui::ComboBox::from_label("Label class")
                 .selected_text(class_label(self.class.as_str()))
                 .show_ui(ui, |ui| {
-                    for name in CLASSES.iter().filter(|name| **name != "unknown") {
-                        if let Some(class) = Class::from_name(name) {
-                            ui.selectable_value(&mut self.class, class, class_label(name));
-                        }
+                    let choices = Class::ALL
+                        .into_iter()
+                        .filter(|class| !matches!(class, Class::Unknown | Class::NotBounce));
+                    for class in choices {
+                        ui.selectable_value(&mut self.class, class, class_label(class.as_str()));
                     }
                 });
             if self.class != before

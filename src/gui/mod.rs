@@ -19,16 +19,10 @@ mod reader;
 mod table;
 mod welcome;
 
-pub use accounts::{AccountAction, AccountForm, AccountsView};
 pub use app::{BounceDesk, Start, View};
-pub use automation::{Automation, FrameTimes, Screenshot};
-pub use dashboard::{Dashboard, Drill};
-pub use jobs::{JobEvent, Jobs, SyncProgress, TestFailure};
-pub use labelling::{LabelForm, ManualLabel};
 pub use range::Range;
-pub use reader::Reader;
-pub use table::{BounceTable, DetailAction};
 
+use automation::{Automation, FrameTimes, Screenshot};
 use std::path::PathBuf;
 use std::time::Instant;
 

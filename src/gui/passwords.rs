@@ -21,12 +21,7 @@ impl Passwords {
         if let Some(typed) = self.typed.get(account) {
             return Some(typed.clone());
         }
-        if let Ok(Some(saved)) = secrets::load(account) {
-            return Some(saved);
-        }
-        only_account
-            .then(|| std::env::var("BOUNCEDESK_PASSWORD").ok())
-            .flatten()
+        secrets::stored(account, only_account).0
     }
 
     /// Keeps `password` for `account`: in memory until the app closes, and in the OS keyring

@@ -10,7 +10,7 @@ use super::range::Range;
 use crate::store::Store;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceRow, BounceSort, PAGE};
 use crate::store::stats::Summary;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -81,8 +81,9 @@ pub struct Summaries {
     pub range: Range,
     /// The chosen period.
     pub current: Box<Summary>,
-    /// The period of the same length just before, when the period has one.
-    pub previous: Option<Box<Summary>>,
+    /// Failures per class in the period of the same length just before, when the period
+    /// has one (the cards' comparison needs nothing more).
+    pub previous: Option<BTreeMap<String, i64>>,
 }
 
 /// The window's side of the reader: asks, and keeps the latest answers.
@@ -303,8 +304,6 @@ fn serve(
     wake: &dyn Fn(),
 ) {
     let mut store: Option<Store> = None;
-    // The account whose mail the connection shows (outer `None`: never set yet).
-    let mut scope: Option<Option<String>> = None;
     while let Ok(first) = inbox.recv() {
         let mut waiting = vec![first];
         waiting.extend(inbox.try_iter());
@@ -316,7 +315,7 @@ fn serve(
             };
             let result = match opened {
                 Ok(mut open) => {
-                    let result = narrow(&mut open, &mut scope, &question)
+                    let result = narrow(&mut open, &question)
                         .and_then(|()| answer(&open, question))
                         .map_err(|error| error.to_string());
                     store = Some(open);
@@ -352,24 +351,15 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
         .collect()
 }
 
-/// Narrows the connection to the question's account. Summaries set it again every time (an
-/// account's roll-ups are taken once, and a sync may have added mail); the table's
-/// questions only when the account changed.
-fn narrow(
-    store: &mut Store,
-    scope: &mut Option<Option<String>>,
-    question: &Question,
-) -> crate::store::Result<()> {
-    let (account, refresh) = match question {
-        Question::Summaries { account, .. } => (account, account.is_some()),
-        Question::Matches { account, .. } => (account, false),
-        Question::Page { .. } | Question::Detail { .. } => return Ok(()),
-    };
-    if refresh || scope.as_ref() != Some(account) {
-        store.scope(account.as_deref())?;
-        *scope = Some(account.clone());
+/// Narrows the connection to the question's account (the store takes in what a sync added
+/// since, and does nothing when nothing changed).
+fn narrow(store: &mut Store, question: &Question) -> crate::store::Result<()> {
+    match question {
+        Question::Summaries { account, .. } | Question::Matches { account, .. } => {
+            store.scope(account.as_deref())
+        }
+        Question::Page { .. } | Question::Detail { .. } => Ok(()),
     }
-    Ok(())
 }
 
 fn answer(store: &Store, question: Question) -> crate::store::Result<Found> {
@@ -378,7 +368,7 @@ fn answer(store: &Store, question: Question) -> crate::store::Result<Found> {
             range,
             current: Box::new(store.summary(range.period(today))?),
             previous: match range.previous(today) {
-                Some(period) => Some(Box::new(store.summary(period)?)),
+                Some(period) => Some(store.class_counts(period)?),
                 None => None,
             },
         }),

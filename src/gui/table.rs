@@ -315,26 +315,25 @@ impl BounceTable {
                 body.rows(ROW_HEIGHT, count, |mut row| {
                     let index = row.index();
                     row.set_selected(self.selected == Some(index));
-                    let Some(data) = reader.row(index).cloned() else {
+                    let Some(data) = reader.row(index) else {
                         row.col(|ui| {
                             ui.add(Label::new("…").selectable(false));
                         });
                         return;
                     };
-                    let plain = |text: String| RichText::new(text);
                     let cells = [
-                        plain(look::time_label(data.occurred_at)),
-                        plain(data.recipient.clone()),
-                        plain(data.domain.clone()),
+                        RichText::new(look::time_label(data.occurred_at)),
+                        RichText::new(&data.recipient),
+                        RichText::new(&data.domain),
                         RichText::new(class_label(&data.class)).color(class_color(&data.class)),
-                        plain(data.reason.clone()),
-                        plain(data.status.clone().unwrap_or_default()),
-                        plain(
+                        RichText::new(&data.reason),
+                        RichText::new(data.status.as_deref().unwrap_or_default()),
+                        RichText::new(
                             data.reply_code
                                 .map(|code| code.to_string())
                                 .unwrap_or_default(),
                         ),
-                        plain(data.diagnostic.clone()),
+                        RichText::new(&data.diagnostic),
                     ];
                     for text in cells {
                         row.col(|ui| {
@@ -342,7 +341,7 @@ impl BounceTable {
                         });
                     }
                     if row.response().clicked() {
-                        clicked = Some((index, data.id));
+                        clicked = Some(index);
                     }
                 });
             });
@@ -350,9 +349,9 @@ impl BounceTable {
             self.sort = sort;
             self.refilter();
         }
-        if let Some((index, id)) = clicked {
+        // The detail follows the selection (asked for in `show`).
+        if let Some(index) = clicked {
             self.selected = Some(index);
-            reader.ask_detail(id);
         }
     }
 

@@ -47,8 +47,7 @@ impl Store {
     /// or user, what the store knows of the old mailbox's positions is forgotten, so that no
     /// UID of the old mailbox is taken for one of the new (the mail itself stays).
     pub fn save_account(&self, account: &Account) -> Result<()> {
-        let folders = serde_json::to_string(&account.folders)
-            .map_err(|error| StoreError::Damaged(error.to_string()))?;
+        let folders = super::to_json(&account.folders)?;
         let moved = self.accounts()?.into_iter().any(|old| {
             old.name == account.name
                 && (old.host != account.host
@@ -115,13 +114,8 @@ impl Store {
                 |(name, host, port, tls, user, folders, pin_sha256, after, move_to, all_mail)| {
                     let damaged =
                         |what: &str| StoreError::Damaged(format!("account {name}: {what}"));
-                    let after_sync = match (after.as_str(), move_to) {
-                        ("keep", _) => AfterSync::Keep,
-                        ("seen", _) => AfterSync::MarkSeen,
-                        ("move", Some(folder)) => AfterSync::MoveTo(folder),
-                        ("delete", _) => AfterSync::Delete,
-                        _ => return Err(damaged("after-sync action")),
-                    };
+                    let after_sync = AfterSync::from_word(&after, move_to)
+                        .ok_or_else(|| damaged("after-sync action"))?;
                     Ok(Account {
                         after_sync,
                         all_mail,

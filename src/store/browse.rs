@@ -5,11 +5,12 @@
 //! answers with ids only (8 bytes each), and the window asks for the few pages it shows.
 
 use super::ingest::decompress;
-use super::stats::{DAY, Period};
+use super::stats::{Period, end_second, start_second};
 use super::{Result, Store, StoreError};
 use crate::families::group_of;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params};
+use std::sync::LazyLock;
 
 /// Which bounces to list. Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -153,18 +154,15 @@ impl Store {
     /// Ids of the bounces that match `filter`, in `sort` order (ties in the same direction
     /// by id, that is by arrival).
     pub fn bounce_ids(&self, filter: &BounceFilter, sort: BounceSort) -> Result<Vec<i64>> {
-        let (from, to) = (
-            filter.period.from_day.unwrap_or(i64::MIN / DAY),
-            filter.period.to_day.unwrap_or(i64::MAX / DAY - 1),
-        );
+        let (from, to) = filter.period.bounds();
         // In date order the period is a range of times, so that the date index gives both the
         // rows and their order; in any other order the day index finds the rows.
         let (mut conditions, mut values) = if sort.column == SortColumn::Date {
             (
                 vec!["occurred_at >= ? AND occurred_at < ?".to_string()],
                 vec![
-                    Value::Integer(from.saturating_mul(DAY)),
-                    Value::Integer(to.saturating_add(1).saturating_mul(DAY)),
+                    Value::Integer(start_second(from)),
+                    Value::Integer(end_second(to)),
                 ],
             )
         } else {
@@ -229,7 +227,7 @@ impl Store {
         // the action and class tests, so it is the right plan whatever the other filters; the
         // planner, without statistics, would pick the class index and sort.
         // (Not through one account's view: a view has no index to name.)
-        let hint = if sort.column == SortColumn::Date && text.is_empty() && !self.scoped {
+        let hint = if sort.column == SortColumn::Date && text.is_empty() && self.scoped.is_none() {
             "INDEXED BY bounces_by_time"
         } else {
             ""
@@ -263,14 +261,17 @@ impl Store {
     /// The table lines for `ids`, one per id in the order given (`None` for a bounce no
     /// longer stored, so that rows never shift under the ids they were found for).
     pub fn bounce_rows(&self, ids: &[i64]) -> Result<Vec<Option<BounceRow>>> {
+        static PAGE_QUERY: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {ROW_COLUMNS} FROM bounces WHERE id IN ({})",
+                vec!["?"; PAGE].join(",")
+            )
+        });
         let mut rows = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(PAGE) {
             let mut padded: Vec<i64> = chunk.to_vec();
             padded.resize(PAGE, 0);
-            let mut query = self.conn.prepare_cached(&format!(
-                "SELECT {ROW_COLUMNS} FROM bounces WHERE id IN ({})",
-                vec!["?"; PAGE].join(",")
-            ))?;
+            let mut query = self.conn.prepare_cached(&PAGE_QUERY)?;
             let mut found: std::collections::HashMap<i64, BounceRow> = query
                 .query_map(rusqlite::params_from_iter(padded), read_row)?
                 .map(|row| row.map(|row| (row.id, row)))
@@ -397,7 +398,7 @@ mod tests {
     fn every_order_lists_the_same_bounces_of_a_period() -> Result<(), Box<dyn std::error::Error>> {
         let (_dir, store) = demo()?;
         let filter = BounceFilter {
-            period: Period::last_days(1_795_705_200 / DAY, 10),
+            period: Period::last_days(1_795_705_200 / super::super::stats::DAY, 10),
             ..BounceFilter::default()
         };
         let by_date = store.bounce_ids(&filter, BounceSort::default())?;

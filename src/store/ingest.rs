@@ -96,10 +96,7 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut summary = IngestSummary::default();
         let mut touched = BTreeSet::new();
-        // Most stores have no label yet: then no bounce needs to look for one.
-        let labels_exist: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM manual_labels)")?
-            .query_row([], |row| row.get(0))?;
+        let labels_exist = labels_exist(&tx)?;
         for prepared in batch {
             // An IMAP position already stored is never stored again, whatever its bytes.
             if matches!(prepared.source, Source::Imap { .. })
@@ -208,16 +205,23 @@ impl Store {
     }
 }
 
+/// True when any label was given by hand. Most stores have none: then no bounce needs to
+/// look for one.
+pub(super) fn labels_exist(conn: &rusqlite::Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM manual_labels)")?
+        .query_row([], |row| row.get(0))?)
+}
+
 /// True when the store already holds a message seen at this IMAP position.
 fn source_exists(conn: &rusqlite::Connection, source: &Source) -> Result<bool> {
     let (account, folder, uidvalidity, uid) = source_key(source);
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT 1 FROM message_sources
              WHERE account = ?1 AND folder = ?2 AND uidvalidity = ?3 AND uid = ?4",
-            params![account, folder, uidvalidity, uid],
-            |_| Ok(()),
-        )
+        )?
+        .query_row(params![account, folder, uidvalidity, uid], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -234,8 +238,7 @@ pub(super) fn labelled_why(note: &str) -> String {
 /// Inserts the message unless its content is already stored; returns the new id.
 fn insert_message(tx: &Transaction<'_>, prepared: &Prepared) -> Result<Option<i64>> {
     let report = &prepared.report;
-    let anomalies = serde_json::to_string(&report.anomalies)
-        .map_err(|error| StoreError::Damaged(error.to_string()))?;
+    let anomalies = super::to_json(&report.anomalies)?;
     let id: Option<i64> = tx
         .prepare_cached(
             "INSERT INTO messages (sha256, size, received_at, ingested_at, kind, anomalies,
@@ -321,7 +324,7 @@ pub(super) fn insert_bounce(
         context.message_id,
         position as i64,
         at,
-        at.div_euclid(86_400),
+        at.div_euclid(super::stats::DAY),
         bounce.recipient,
         key,
         domain_of(&bounce.recipient),
@@ -387,7 +390,7 @@ fn record_source(tx: &Transaction<'_>, message_id: i64, source: &Source) -> Resu
 fn plausible_time(date: Option<i64>) -> i64 {
     const YEAR_2000: i64 = 946_684_800;
     let now = now();
-    date.filter(|at| (YEAR_2000..=now + 86_400).contains(at))
+    date.filter(|at| (YEAR_2000..=now + super::stats::DAY).contains(at))
         .unwrap_or(now)
 }
 

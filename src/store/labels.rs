@@ -3,7 +3,7 @@
 //! recipient's policy state at once.
 
 use super::ingest::labelled_why;
-use super::{Result, Store, StoreError, now, recipient_key, recipients};
+use super::{Result, Store, StoreError, now, recipients};
 use crate::classify::{Class, Reason};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeSet;
@@ -21,16 +21,15 @@ impl Store {
         let tx = self.conn.transaction()?;
         let found: Option<(Vec<u8>, String)> = tx
             .query_row(
-                "SELECT m.sha256, b.recipient FROM bounces b JOIN messages m ON m.id = b.message_id
-                 WHERE b.id = ?1",
+                "SELECT m.sha256, b.recipient_key FROM bounces b
+                 JOIN messages m ON m.id = b.message_id WHERE b.id = ?1",
                 [bounce_id],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
-        let Some((sha256, recipient)) = found else {
+        let Some((sha256, key)) = found else {
             return Err(StoreError::NotFound(format!("bounce {bounce_id}")));
         };
-        let key = recipient_key(&recipient);
         tx.execute(
             "INSERT INTO manual_labels (sha256, recipient_key, class, reason, note, labelled_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -36,8 +36,7 @@ fn refresh_membership(tx: &rusqlite::Transaction<'_>) -> Result<()> {
 impl Store {
     /// Saves an imported list under `name` (replacing a list of the same name); returns its id.
     pub fn save_list(&mut self, name: &str, source_path: &str, list: &ImportedList) -> Result<i64> {
-        let header = serde_json::to_string(&list.header)
-            .map_err(|error| StoreError::Damaged(error.to_string()))?;
+        let header = super::to_json(&list.header)?;
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM lists WHERE name = ?1", [name])?;
         tx.execute(
@@ -64,8 +63,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for row in &list.rows {
-                let cells = serde_json::to_string(&row.cells)
-                    .map_err(|error| StoreError::Damaged(error.to_string()))?;
+                let cells = super::to_json(&row.cells)?;
                 insert.execute(params![
                     list_id,
                     row.row_number as i64,

@@ -89,8 +89,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// An open store.
 pub struct Store {
     conn: Connection,
-    /// This connection shows one account's mail only (see `scope`).
-    scoped: bool,
+    /// The account whose mail alone this connection shows, and the store's data version
+    /// when its roll-ups were taken (see `scope`).
+    scoped: Option<(String, i64)>,
 }
 
 impl Store {
@@ -120,10 +121,7 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
-        let mut store = Store {
-            conn,
-            scoped: false,
-        };
+        let mut store = Store { conn, scoped: None };
         store.migrate()?;
         Ok(store)
     }
@@ -226,6 +224,17 @@ impl Store {
 /// The current time as Unix seconds.
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
+}
+
+/// `value` as JSON, for the columns that keep lists (a failure would be a bug, reported as
+/// damage rather than a panic).
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|error| StoreError::Damaged(error.to_string()))
+}
+
+/// Today's day number (UTC), as `day` columns count days.
+pub fn today() -> i64 {
+    now().div_euclid(stats::DAY)
 }
 
 /// The key under which an address is compared: the one normal form of [`crate::address`].

@@ -77,15 +77,18 @@ impl Store {
         };
         for chunk in ids.chunks(BATCH) {
             let tx = self.conn.transaction()?;
+            let labels_exist = super::ingest::labels_exist(&tx)?;
             let mut touched = BTreeSet::new();
             for &message_id in chunk {
                 summary.messages += 1;
-                let (sha256, raw_zstd, received_at): (Vec<u8>, Vec<u8>, i64) = tx.query_row(
-                    "SELECT m.sha256, r.data, m.received_at FROM messages m
-                     JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?1",
-                    [message_id],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )?;
+                let (sha256, raw_zstd, received_at): (Vec<u8>, Vec<u8>, i64) = tx
+                    .prepare_cached(
+                        "SELECT m.sha256, r.data, m.received_at FROM messages m
+                         JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?1",
+                    )?
+                    .query_row([message_id], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })?;
                 let report = classifier.classify(&decompress(&raw_zstd)?);
                 // Everything the store keeps of a result, in order: any difference is a change.
                 let stored: Vec<Stored> = tx
@@ -133,29 +136,29 @@ impl Store {
                 }
                 touched.extend(before.keys().cloned());
                 touched.extend(after.keys().cloned());
-                tx.execute("DELETE FROM bounces WHERE message_id = ?1", [message_id])?;
-                let anomalies = serde_json::to_string(&report.anomalies)
-                    .map_err(|error| super::StoreError::Damaged(error.to_string()))?;
-                tx.execute(
+                tx.prepare_cached("DELETE FROM bounces WHERE message_id = ?1")?
+                    .execute([message_id])?;
+                let anomalies = super::to_json(&report.anomalies)?;
+                tx.prepare_cached(
                     "UPDATE messages SET kind = ?1, anomalies = ?2, engine_version = ?3,
                          orig_message_id = ?4, orig_list_id = ?5, orig_subject = ?6
                      WHERE id = ?7",
-                    params![
-                        report.kind.as_str(),
-                        anomalies,
-                        ENGINE_VERSION,
-                        report.original.message_id,
-                        report.original.list_id,
-                        report.original.subject,
-                        message_id
-                    ],
-                )?;
+                )?
+                .execute(params![
+                    report.kind.as_str(),
+                    anomalies,
+                    ENGINE_VERSION,
+                    report.original.message_id,
+                    report.original.list_id,
+                    report.original.subject,
+                    message_id
+                ])?;
                 let context = BounceContext {
                     message_id,
                     sha256: &sha256,
                     received_at,
                     kind: report.kind,
-                    labels_exist: true,
+                    labels_exist,
                 };
                 for (position, bounce) in report.bounces.iter().enumerate() {
                     insert_bounce(&tx, &context, position, bounce)?;

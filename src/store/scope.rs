@@ -18,11 +18,27 @@ const UNSCOPE: &str = "DROP VIEW IF EXISTS temp.bounces;
 
 impl Store {
     /// Shows only `account`'s mail on this connection from now on (`None`: all mail again).
-    /// Setting the same account again takes in what arrived since. Meant for a connection
-    /// that only reads (the window's reader): a write through it would meet the views.
+    /// Setting the same account again takes in what other connections committed since (and
+    /// costs nothing when they committed nothing). Meant for a connection that only reads
+    /// (the window's reader): a write through it would meet the views.
     pub fn scope(&mut self, account: Option<&str>) -> Result<()> {
+        // Moves whenever another connection commits.
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        let current = self
+            .scoped
+            .as_ref()
+            .map(|(name, seen)| (name.as_str(), *seen));
+        match (account, current) {
+            (None, None) => return Ok(()),
+            (Some(wanted), Some((name, seen))) if wanted == name && seen == version => {
+                return Ok(());
+            }
+            _ => {}
+        }
         self.conn.execute_batch(UNSCOPE)?;
-        self.scoped = false;
+        self.scoped = None;
         let Some(account) = account else {
             return Ok(());
         };
@@ -31,13 +47,13 @@ impl Store {
         tx.execute("INSERT INTO temp.scope VALUES (?1)", [account])?;
         tx.execute_batch(SCOPE)?;
         tx.commit()?;
-        self.scoped = true;
+        self.scoped = Some((account.to_string(), version));
         Ok(())
     }
 
     /// True while this connection shows one account's mail only.
     pub fn is_scoped(&self) -> bool {
-        self.scoped
+        self.scoped.is_some()
     }
 }
 

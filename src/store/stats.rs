@@ -49,7 +49,8 @@ impl Period {
         }
     }
 
-    fn bounds(self) -> (i64, i64) {
+    /// First and last day, open ends as the extreme days.
+    pub(super) fn bounds(self) -> (i64, i64) {
         (
             self.from_day.unwrap_or(i64::MIN),
             self.to_day.unwrap_or(i64::MAX),
@@ -134,6 +135,8 @@ pub struct SenderAlert {
     pub top_code: String,
     /// First day seen in the period.
     pub since_day: i64,
+    /// Last day the alert counts (the period's end, or today).
+    pub until_day: i64,
     /// In words, ready to show.
     pub message: String,
 }
@@ -212,6 +215,19 @@ impl Store {
             list: self.list_rate(period)?,
             sender_alerts: self.sender_alerts(period)?,
         })
+    }
+
+    /// Failures per class in `period` (delays excluded): the headline numbers alone, for
+    /// comparing with the period before without the rest of a summary.
+    pub fn class_counts(&self, period: Period) -> Result<BTreeMap<String, i64>> {
+        let (from, to) = period.bounds();
+        let mut by_class = BTreeMap::new();
+        for (class, _, is_delay, n) in self.class_reason_counts(from, to)? {
+            if !is_delay {
+                *by_class.entry(class).or_default() += n;
+            }
+        }
+        Ok(by_class)
     }
 
     fn class_reason_counts(&self, from: i64, to: i64) -> Result<Vec<(String, String, bool, i64)>> {
@@ -370,7 +386,7 @@ impl Store {
         }
         // `last_failed_at` answers "bounced since" for periods up to today; a period that
         // ended earlier is counted from the bounces themselves.
-        let today = super::now().div_euclid(86_400);
+        let today = super::today();
         let bounced: i64 = if to >= today {
             self.conn.query_row(
                 "SELECT COUNT(*) FROM recipients
@@ -399,7 +415,7 @@ impl Store {
     /// is happening now, and old trouble that stopped is no alert.
     pub fn sender_alerts(&self, period: Period) -> Result<Vec<SenderAlert>> {
         let (from, to) = period.bounds();
-        let last_day = to.min(super::now().div_euclid(86_400));
+        let last_day = to.min(super::today());
         let window = Period {
             from_day: Some(from.max(last_day - 29)),
             to_day: Some(last_day),
@@ -440,13 +456,14 @@ impl Store {
             };
             let message = format!(
                 "{provider}: {count} × {top_code} refused by the provider since {} — check your sending IP, SPF/DKIM/DMARC and content",
-                crate::policy::date(since_day.saturating_mul(86_400))
+                crate::policy::date(start_second(since_day))
             );
             alerts.push(SenderAlert {
                 provider,
                 count,
                 top_code,
                 since_day,
+                until_day: last_day,
                 message,
             });
         }
@@ -456,13 +473,13 @@ impl Store {
 }
 
 /// The first second of day `day` (saturating for open periods).
-fn start_second(day: i64) -> i64 {
-    day.saturating_mul(86_400)
+pub(super) fn start_second(day: i64) -> i64 {
+    day.saturating_mul(DAY)
 }
 
 /// The first second after day `day` (saturating for open periods).
-fn end_second(day: i64) -> i64 {
-    day.saturating_add(1).saturating_mul(86_400)
+pub(super) fn end_second(day: i64) -> i64 {
+    day.saturating_add(1).saturating_mul(DAY)
 }
 
 /// Folds (domain, class, n) rows into groups named by `name_of`, biggest first.

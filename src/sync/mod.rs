@@ -62,6 +62,18 @@ pub enum AfterSync {
 }
 
 impl AfterSync {
+    /// Reads a stored or typed action (`keep`, `seen`, `move` with its folder, `delete`);
+    /// `None` for an unknown word or `move` without a folder.
+    pub fn from_word(word: &str, move_to: Option<String>) -> Option<AfterSync> {
+        match (word, move_to) {
+            ("keep", _) => Some(AfterSync::Keep),
+            ("seen", _) => Some(AfterSync::MarkSeen),
+            ("move", Some(folder)) => Some(AfterSync::MoveTo(folder)),
+            ("delete", _) => Some(AfterSync::Delete),
+            _ => None,
+        }
+    }
+
     /// The word stored.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -364,14 +376,23 @@ pub fn test_connection(settings: &ImapSettings, password: &str) -> Result<Vec<St
         settings.user
     ));
     for folder in &settings.folders {
-        let mailbox = session.examine(folder).map_err(|error| match error {
-            imap::Error::No(_) => SyncError::FolderNotFound(folder.clone()),
-            other => SyncError::from_imap("EXAMINE", other),
-        })?;
+        let mailbox = examine(&mut session, folder)?;
         report.push(format!("folder {folder}: {} message(s)", mailbox.exists));
     }
     let _ = session.logout();
     Ok(report)
+}
+
+/// Opens `folder` read-only (EXAMINE: nothing on the server changes, not even \Recent); a
+/// NO means the folder is not there.
+fn examine(
+    session: &mut connect::Session,
+    folder: &str,
+) -> Result<imap::types::Mailbox, SyncError> {
+    session.examine(folder).map_err(|error| match error {
+        imap::Error::No(_) => SyncError::FolderNotFound(folder.to_string()),
+        other => SyncError::from_imap("EXAMINE", other),
+    })
 }
 
 /// One connection's worth of work; resumes from what the store already holds.
@@ -386,11 +407,7 @@ fn sync_once(
 ) -> Result<(), SyncError> {
     let mut session = connect::open(settings, password)?;
     for folder in &settings.folders {
-        // EXAMINE is read-only: nothing on the server changes, not even \Recent.
-        let mailbox = session.examine(folder).map_err(|error| match error {
-            imap::Error::No(_) => SyncError::FolderNotFound(folder.clone()),
-            other => SyncError::from_imap("EXAMINE", other),
-        })?;
+        let mailbox = examine(&mut session, folder)?;
         let Some(uidvalidity) = mailbox.uid_validity else {
             return Err(SyncError::Refusal {
                 step: "EXAMINE",

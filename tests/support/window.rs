@@ -47,13 +47,7 @@ pub fn wait_until(
 /// Waits until the reader has answered everything asked.
 pub fn settle(harness: &mut Harness<'static, BounceDesk>) {
     wait_until(harness, "the store reader", |harness| {
-        let state = harness.state();
-        let reader = &state.reader;
-        !state.table.typing()
-            && !state.table.changed
-            && !reader.busy()
-            && reader.summaries.is_some()
-            && reader.matches.is_some()
+        harness.state().settled()
     });
 }
 
