@@ -7,6 +7,7 @@
 pub mod address;
 pub mod classify;
 pub mod cli;
+pub mod corpus;
 pub mod demo;
 pub mod families;
 pub mod gui;

@@ -1,28 +1,24 @@
 //! Accuracy of the engine on the real, labelled bounce corpus, scored as the corpus README
-//! says, with the floors of issue 2.
+//! says. The floors guard against regressions of the engine as it stands since issue 9, whose
+//! phrase tables come from public sources only (not from this corpus); see the README for
+//! why they sit below issue 2's.
+//!
+//! Three measurements:
+//! - the engine as shipped, on the whole corpus (its model was trained on it, so this is the
+//!   figure to compare with earlier versions, not a promise for unseen mail);
+//! - the two halves of the corpus (split by content hash): each half scored by the engine
+//!   whose model was trained on the OTHER half only, so neither half's figure has seen its
+//!   own labels — the closest this repository can come to the held-out twin;
+//! - the model alone, 5-fold cross-validated over the labelled diagnostics.
 //!
 //! The corpus lives outside the repository (`$BOUNCE_CORPUS`, else `../shared/corpus/dev`);
 //! when it is absent the test says so loudly and passes, so a checkout without it still builds.
-//! `BOUNCE_SCORE_VERBOSE=1` prints every disagreement.
+//! `BOUNCE_SCORE_VERBOSE=1` prints every disagreement of the shipped engine.
 
-use bouncedesk::classify::{Bounce, Classifier, Kind, StatusCode};
-use bouncedesk::mailfiles;
-use serde::Deserialize;
-use std::collections::BTreeMap;
+use bouncedesk::classify::{Bounce, Class, Classifier, Kind, StatusCode, TextModel};
+use bouncedesk::corpus::{self, FOLDS, Half, Label, LabelledFile, MIN_WORD_COUNT};
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, Deserialize)]
-struct Label {
-    file: String,
-    recipient: Option<String>,
-    status: Option<String>,
-    reply_code: Option<String>,
-    reason: Option<String>,
-    hard_bounce: Option<bool>,
-    permanent: Option<bool>,
-    kind: String,
-    source: String,
-}
+use std::sync::Arc;
 
 fn corpus_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("BOUNCE_CORPUS")
@@ -31,7 +27,7 @@ fn corpus_dir() -> Option<PathBuf> {
     dir.join("labels.jsonl").is_file().then_some(dir)
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Tally {
     right: usize,
     total: usize,
@@ -51,6 +47,37 @@ impl Tally {
     }
 }
 
+/// What the operator does with a bounce: the four outcomes the action figures compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Remove,
+    CountSoft,
+    Keep,
+    Review,
+}
+
+/// The action a label asks for: hard reasons and complaints remove, soft ones count, the
+/// sender's own problems keep, undecided ones go to review.
+fn labelled_act(label: &Label) -> Option<Act> {
+    let reason = label.reason()?;
+    Some(match reason.class() {
+        Class::Hard if label.hard_bounce == Some(false) => Act::CountSoft,
+        Class::Hard | Class::Complaint => Act::Remove,
+        Class::Soft => Act::CountSoft,
+        Class::Unknown => Act::Review,
+        Class::Sender | Class::AutoReply | Class::NotBounce => Act::Keep,
+    })
+}
+
+fn verdict_act(bounce: Option<&Bounce>) -> Act {
+    match bounce.map(|b| b.class) {
+        Some(Class::Hard | Class::Complaint) => Act::Remove,
+        Some(Class::Soft) => Act::CountSoft,
+        Some(Class::Unknown) => Act::Review,
+        _ => Act::Keep,
+    }
+}
+
 #[derive(Default)]
 struct Scores {
     detect: Tally,
@@ -61,46 +88,14 @@ struct Scores {
     rcpt: Tally,
     rcpt_n: Tally,
     perm: Tally,
+    action: Tally,
+    by_model: Tally,
+    dead_kept: usize,
+    live_removed: usize,
+    to_review: usize,
     notbounce_flagged: usize,
     notbounce_files: usize,
     misses: Vec<String>,
-}
-
-/// How well one prediction agrees with one label row: recipient first (where labelled), then
-/// reason, status and hard/soft, as the corpus README pairs them.
-fn agreement(label: &Label, bounce: &Bounce) -> (bool, bool, bool, bool) {
-    let recipient = label
-        .recipient
-        .as_ref()
-        .is_some_and(|r| r.eq_ignore_ascii_case(&bounce.recipient));
-    let reason = label.reason.as_deref() == Some(bounce.reason.as_str());
-    let status = label.status.is_some() && label.status == bounce.status;
-    let hard = label.hard_bounce == Some(bounce.hard_bounce);
-    (recipient, reason, status, hard)
-}
-
-fn pair<'b>(labels: &[&Label], bounces: &'b [Bounce]) -> Vec<Option<&'b Bounce>> {
-    let mut used = vec![false; bounces.len()];
-    labels
-        .iter()
-        .enumerate()
-        .map(|(position, label)| {
-            let best = bounces
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| !used[*index])
-                .max_by_key(|(index, bounce)| {
-                    let (recipient, reason, status, hard) = agreement(label, bounce);
-                    let distance = index.abs_diff(position);
-                    (recipient, reason, status, hard, std::cmp::Reverse(distance))
-                })
-                .map(|(index, _)| index);
-            best.map(|index| {
-                used[index] = true;
-                &bounces[index]
-            })
-        })
-        .collect()
 }
 
 fn is_real_status(status: &str) -> bool {
@@ -115,32 +110,12 @@ fn predicted_permanent(bounce: &Bounce) -> bool {
     }
 }
 
-fn score(dir: &Path) -> Scores {
-    let mut by_file: BTreeMap<String, Vec<Label>> = BTreeMap::new();
-    let labels_text = std::fs::read_to_string(dir.join("labels.jsonl"))
-        .unwrap_or_else(|error| panic!("cannot read labels.jsonl: {error}"));
-    for line in labels_text.lines().filter(|line| !line.trim().is_empty()) {
-        match serde_json::from_str::<Label>(line) {
-            Ok(label) => by_file.entry(label.file.clone()).or_default().push(label),
-            Err(error) => panic!("labels.jsonl has a line this test cannot read: {error}"),
-        }
-    }
-    let classifier = Classifier::default();
+fn score<'f>(files: impl IntoIterator<Item = &'f LabelledFile>, classifier: &Classifier) -> Scores {
     let mut scores = Scores::default();
-    for (file, labels) in &by_file {
-        // A file may be an mbox of several reports; read it the way the CLI does.
-        let mut kind = Kind::Notbounce;
-        let mut bounces: Vec<Bounce> = Vec::new();
-        for message in mailfiles::walk(&[dir.join(file)]) {
-            let message = message.unwrap_or_else(|error| panic!("{error}"));
-            let report = classifier.classify(&message.bytes);
-            if report.kind != Kind::Notbounce {
-                kind = report.kind;
-            }
-            bounces.extend(report.bounces);
-        }
-        let bounces = &bounces;
-        if labels[0].kind == "notbounce" {
+    for file in files {
+        let (kind, bounces) = file.classify(classifier);
+        let name = &file.name;
+        if file.is_not_a_bounce() {
             scores.notbounce_files += 1;
             let flagged = bounces
                 .iter()
@@ -149,7 +124,7 @@ fn score(dir: &Path) -> Scores {
                 scores.notbounce_flagged += 1;
                 scores
                     .misses
-                    .push(format!("{file}: not a bounce, flagged as {kind:?}"));
+                    .push(format!("{name}: not a bounce, flagged as {kind:?}"));
             }
             continue;
         }
@@ -158,31 +133,30 @@ fn score(dir: &Path) -> Scores {
         if !found {
             scores
                 .misses
-                .push(format!("{file}: bounce not found ({kind:?})"));
+                .push(format!("{name}: bounce not found ({kind:?})"));
         }
-        let rows: Vec<&Label> = labels.iter().collect();
-        let paired = pair(&rows, bounces);
-        let sisimai = labels[0].source == "sisimai";
+        let paired = corpus::pair(&file.labels, &bounces);
+        let sisimai = file.labels[0].source == "sisimai";
         if sisimai {
-            let right = bounces.len() == labels.len();
+            let right = bounces.len() == file.labels.len();
             scores.rcpt_n.add(right);
             if !right && found {
                 scores.misses.push(format!(
-                    "{file}: {} results, {} labelled",
+                    "{name}: {} results, {} labelled",
                     bounces.len(),
-                    labels.len()
+                    file.labels.len()
                 ));
             }
         }
-        for (label, bounce) in rows.iter().zip(paired) {
+        for (label, bounce) in file.labels.iter().zip(paired) {
             if label.source == "sisimai" {
-                score_sisimai_row(&mut scores, file, label, bounce);
+                score_sisimai_row(&mut scores, name, label, bounce);
             } else if let Some(recipient) = &label.recipient {
                 let right = bounce.is_some_and(|b| b.recipient.eq_ignore_ascii_case(recipient));
                 scores.rcpt.add(right);
                 if !right {
                     scores.misses.push(format!(
-                        "{file}: recipient {recipient}, got {:?}",
+                        "{name}: recipient {recipient}, got {:?}",
                         bounce.map(|b| &b.recipient)
                     ));
                 }
@@ -201,6 +175,9 @@ fn score_sisimai_row(scores: &mut Scores, file: &str, label: &Label, bounce: Opt
     if let Some(reason) = &label.reason {
         let got = bounce.map(|b| b.reason.as_str());
         scores.reason.add(got == Some(reason.as_str()));
+        if bounce.is_some_and(|b| b.why.starts_with("model")) {
+            scores.by_model.add(got == Some(reason.as_str()));
+        }
         if got != Some(reason.as_str()) {
             scores.misses.push(format!(
                 "{file}: reason {reason}, got {got:?} [{}] {:?}",
@@ -231,39 +208,46 @@ fn score_sisimai_row(scores: &mut Scores, file: &str, label: &Label, bounce: Opt
                 .push(format!("{file}: hard_bounce {hard}, got {got:?}"));
         }
     }
+    if label.kind == "bounce"
+        && let Some(wanted) = labelled_act(label)
+    {
+        let got = verdict_act(bounce);
+        scores.action.add(got == wanted);
+        scores.dead_kept +=
+            usize::from(wanted == Act::Remove && matches!(got, Act::CountSoft | Act::Keep));
+        scores.live_removed += usize::from(got == Act::Remove && wanted != Act::Remove);
+        scores.to_review += usize::from(got == Act::Review);
+    }
 }
 
-#[test]
-fn accuracy_on_the_labelled_corpus() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!(
-            "\n*** SKIPPED: corpus not found. Set BOUNCE_CORPUS to a folder with labels.jsonl \
-             (default ../shared/corpus/dev). No accuracy was measured. ***\n"
-        );
-        return;
-    };
-    let scores = score(&dir);
-    if std::env::var_os("BOUNCE_SCORE_VERBOSE").is_some() {
-        for miss in &scores.misses {
-            eprintln!("  {miss}");
-        }
-    }
-    let table = [
-        ("detect", &scores.detect, 0.99),
-        ("reason", &scores.reason, 0.95),
-        ("status", &scores.status, 0.97),
-        ("hard", &scores.hard, 0.97),
-        ("rcpt", &scores.rcpt, 0.98),
-        ("rcpt_n", &scores.rcpt_n, 0.97),
-        ("reply", &scores.reply, 0.0),
-        ("perm", &scores.perm, 0.0),
-    ];
+/// The engine with a model trained on `files` only (and the phrase tables).
+fn trained_on<'f>(files: impl IntoIterator<Item = &'f LabelledFile>) -> Classifier {
+    let model = corpus::train(files, &Classifier::default()).finish(MIN_WORD_COUNT);
+    Classifier::default().with_model(Arc::new(model))
+}
+
+fn action_line(scores: &Scores) -> String {
+    format!(
+        "action {:.3} ({}/{}), dead addresses kept {}, live addresses removed {}, sent to review {}; \
+         the model decided {} and was right on {}",
+        scores.action.rate(),
+        scores.action.right,
+        scores.action.total,
+        scores.dead_kept,
+        scores.live_removed,
+        scores.to_review,
+        scores.by_model.total,
+        scores.by_model.right
+    )
+}
+
+fn print_table(dir: &Path, scores: &Scores, floors: &[(&str, Tally, f64)]) {
     println!("corpus: {}", dir.display());
     println!(
         "{:<8} {:>7} {:>9} {:>7}",
         "metric", "score", "right/all", "floor"
     );
-    for (name, tally, floor) in &table {
+    for (name, tally, floor) in floors {
         println!(
             "{name:<8} {:>7.3} {:>4}/{:<4} {floor:>7.2}",
             tally.rate(),
@@ -275,7 +259,38 @@ fn accuracy_on_the_labelled_corpus() {
         "notb_fp  {} of {} non-bounce files flagged (floor: 0)",
         scores.notbounce_flagged, scores.notbounce_files
     );
-    let failed: Vec<String> = table
+    println!("{}", action_line(scores));
+}
+
+#[test]
+fn accuracy_on_the_labelled_corpus() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!(
+            "\n*** SKIPPED: corpus not found. Set BOUNCE_CORPUS to a folder with labels.jsonl \
+             (default ../shared/corpus/dev). No accuracy was measured. ***\n"
+        );
+        return;
+    };
+    let files =
+        corpus::read(&dir).unwrap_or_else(|error| panic!("cannot read the corpus: {error}"));
+    let scores = score(&files, &Classifier::default());
+    if std::env::var_os("BOUNCE_SCORE_VERBOSE").is_some() {
+        for miss in &scores.misses {
+            eprintln!("  {miss}");
+        }
+    }
+    let floors = [
+        ("detect", scores.detect, 0.99),
+        ("reason", scores.reason, 0.84),
+        ("status", scores.status, 0.97),
+        ("hard", scores.hard, 0.91),
+        ("rcpt", scores.rcpt, 0.98),
+        ("rcpt_n", scores.rcpt_n, 0.97),
+        ("reply", scores.reply, 0.0),
+        ("perm", scores.perm, 0.0),
+    ];
+    print_table(&dir, &scores, &floors);
+    let failed: Vec<String> = floors
         .iter()
         .filter(|(_, tally, floor)| *floor > 0.0 && (tally.total == 0 || tally.rate() < *floor))
         .map(|(name, tally, floor)| format!("{name} {:.3} < {floor}", tally.rate()))
@@ -284,5 +299,138 @@ fn accuracy_on_the_labelled_corpus() {
     assert!(
         failed.is_empty(),
         "below the floor: {failed:?}; rerun with BOUNCE_SCORE_VERBOSE=1 to see each disagreement"
+    );
+}
+
+/// Each half scored by an engine whose model never saw it. The rule tables are the same for
+/// both: they come from public sources, not from either half, and each change to them is
+/// checked on the half it was not written from.
+#[test]
+fn each_half_scored_by_a_model_trained_on_the_other() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("\n*** SKIPPED: corpus not found (see accuracy_on_the_labelled_corpus) ***\n");
+        return;
+    };
+    let files =
+        corpus::read(&dir).unwrap_or_else(|error| panic!("cannot read the corpus: {error}"));
+    let half = |half: Half| files.iter().filter(move |file| file.half == half);
+    let mut reasons = Vec::new();
+    for (scored, trained) in [(Half::A, Half::B), (Half::B, Half::A)] {
+        let classifier = trained_on(half(trained));
+        let scores = score(half(scored), &classifier);
+        if std::env::var_os("BOUNCE_SCORE_VERBOSE").is_some() {
+            for miss in &scores.misses {
+                eprintln!("  half {scored:?}: {miss}");
+            }
+        }
+        println!(
+            "half {scored:?} (model trained on half {trained:?}): reason {:.3} ({}/{}), hard {:.3}, status {:.3}, rcpt {:.3}; {}",
+            scores.reason.rate(),
+            scores.reason.right,
+            scores.reason.total,
+            scores.hard.rate(),
+            scores.status.rate(),
+            scores.rcpt.rate(),
+            action_line(&scores)
+        );
+        reasons.push(scores.reason.rate());
+        assert_eq!(
+            scores.notbounce_flagged, 0,
+            "half {scored:?} flags a non-bounce"
+        );
+    }
+    let gap = (reasons[0] - reasons[1]).abs();
+    println!(
+        "gap between the halves on reason: {:.1} points",
+        gap * 100.0
+    );
+    assert!(
+        reasons.iter().all(|reason| *reason >= 0.78),
+        "a half scores below 0.78 on reason with a model that never saw it: {reasons:?}"
+    );
+}
+
+/// The learned model alone: trained on four folds, asked about the fifth, over every labelled
+/// diagnostic. Reports how often it is right, and how often it is sure enough to be used and
+/// right when it is.
+#[test]
+fn the_model_cross_validated() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("\n*** SKIPPED: corpus not found (see accuracy_on_the_labelled_corpus) ***\n");
+        return;
+    };
+    let files =
+        corpus::read(&dir).unwrap_or_else(|error| panic!("cannot read the corpus: {error}"));
+    let engine = Classifier::default();
+    let mut all = Tally::default();
+    let mut sure = Tally::default();
+    let cuts = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+    let mut at_cut = [Tally::default(); 6];
+    let mut examples = 0;
+    for fold in 0..FOLDS {
+        let model: TextModel =
+            corpus::train(files.iter().filter(|f| f.fold != fold), &engine).finish(MIN_WORD_COUNT);
+        for file in files.iter().filter(|f| f.fold == fold) {
+            let (_, bounces) = file.classify(&engine);
+            for (label, bounce) in file.labels.iter().zip(corpus::pair(&file.labels, &bounces)) {
+                let (Some(reason), Some(bounce)) = (label.reason(), bounce) else {
+                    continue;
+                };
+                if !matches!(reason.class(), Class::Hard | Class::Soft | Class::Sender) {
+                    continue;
+                }
+                examples += 1;
+                let guess = model.guess(&bounce.diagnostic);
+                all.add(guess.is_some_and(|g| g.reason == reason));
+                for (cut, tally) in cuts.iter().zip(at_cut.iter_mut()) {
+                    if let Some(guess) = guess.filter(|g| g.probability >= *cut) {
+                        tally.add(guess.reason == reason);
+                    }
+                }
+                if let Some(guess) = guess.filter(|g| g.probability >= TextModel::THRESHOLD) {
+                    sure.add(guess.reason == reason);
+                }
+            }
+        }
+    }
+    println!(
+        "model, {FOLDS}-fold cross-validated over {examples} labelled diagnostics: right {:.3}; \
+         sure (p >= {}) on {:.3} of them, and right {:.3} of those",
+        all.rate(),
+        TextModel::THRESHOLD,
+        sure.total as f64 / examples.max(1) as f64,
+        sure.rate()
+    );
+    for (cut, tally) in cuts.iter().zip(at_cut) {
+        println!(
+            "  p >= {cut:.2}: used on {:.3}, right on {:.3} of those",
+            tally.total as f64 / examples.max(1) as f64,
+            tally.rate()
+        );
+    }
+    assert!(examples > 300, "too few labelled diagnostics: {examples}");
+    assert!(
+        sure.rate() >= 0.80,
+        "the model is used when it is sure, and then right only {:.3} of the time",
+        sure.rate()
+    );
+}
+
+/// The shipped model is what `bouncedesk model train` makes of the corpus.
+#[test]
+fn the_shipped_model_is_reproducible() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("\n*** SKIPPED: corpus not found (see accuracy_on_the_labelled_corpus) ***\n");
+        return;
+    };
+    let shipped = include_str!("../assets/model/reasons.model");
+    let trained = corpus::train_model(&dir)
+        .unwrap_or_else(|error| panic!("cannot train from the corpus: {error}"))
+        .to_text();
+    assert!(
+        trained == shipped,
+        "assets/model/reasons.model is not what the corpus and the tables train: run \
+         `cargo run -- model train --corpus {} --output assets/model/reasons.model`",
+        dir.display()
     );
 }

@@ -266,13 +266,13 @@ fn an_unknown_bounce_labelled_by_hand_leaves_the_queue() {
     });
     harness.get_by_label("Label class").click();
     harness.run_steps(2);
-    click(&mut harness, "Complaint");
+    click(&mut harness, "Sender-side");
     click(&mut harness, "Save label");
     settle(&mut harness);
 
     let store = Store::open(harness.state().store_path()).expect("store");
     let detail = store.bounce_detail(first.id).expect("the bounce");
-    assert_eq!(detail.row.class, "complaint");
+    assert_eq!(detail.row.class, "sender");
     assert!(detail.why.contains("by hand"), "{}", detail.why);
     let after = match_count(&harness);
     assert_eq!(after, before - 1, "labelled: no longer on hold");
@@ -282,4 +282,22 @@ fn an_unknown_bounce_labelled_by_hand_leaves_the_queue() {
         "the next one moves up"
     );
     assert!(shows(&harness, "by hand."));
+
+    // Done labelling: the window offers to let the model learn from the label.
+    assert_eq!(store.local_model().expect("read"), None);
+    click(&mut harness, "Retrain the reason model");
+    let model = store
+        .local_model()
+        .expect("read")
+        .expect("a retrained model");
+    assert_eq!(
+        model.document_count(),
+        bouncedesk::classify::TextModel::builtin().document_count() + 1,
+        "the shipped bounces and the one label"
+    );
+    assert!(shows(&harness, "learns from 1 label(s) of yours"));
+    assert!(
+        harness.query_by_label("Retrain the reason model").is_none(),
+        "offered once per labelling session"
+    );
 }

@@ -158,3 +158,53 @@ fn the_diagnostic_keeps_the_servers_words_and_hosts() {
     assert_eq!(bounce.reporting_mta.as_deref(), Some("googlemail.com"));
     assert_eq!(bounce.reply_code, Some(550));
 }
+
+/// Delay warnings (with status fields or in plain words), read receipts (RFC 8098) and relay
+/// reports are never failures: the first are recorded as delayed, the others name nobody as
+/// failed (DESIGN.md, the classification contract).
+#[test]
+fn delays_receipts_and_relays_are_never_failures() {
+    use bouncedesk::classify::Action;
+    /// file, kind, and per recipient: address and what the server did.
+    type Case = (&'static str, Kind, &'static [(&'static str, Action)]);
+    let cases: &[Case] = &[
+        ("read-receipt.eml", Kind::Notbounce, &[]),
+        (
+            "postfix-delayed.eml",
+            Kind::Bounce,
+            &[("ivan@slow.example.net", Action::Delayed)],
+        ),
+        (
+            "exim-delay-warning.eml",
+            Kind::Bounce,
+            &[("julia@busy.example.com", Action::Delayed)],
+        ),
+        (
+            "gmail-delayed.eml",
+            Kind::Bounce,
+            &[("kai@late.example.de", Action::Delayed)],
+        ),
+        (
+            "relayed-report.eml",
+            Kind::Delivered,
+            &[("lena@legacy.example.com", Action::Relayed)],
+        ),
+    ];
+    for (file, kind, recipients) in cases {
+        let lf = sample(file);
+        for (newline, bytes) in [("LF", lf.clone()), ("CRLF", to_crlf(&lf))] {
+            let report = classify(&bytes);
+            assert_eq!(report.kind, *kind, "{file} ({newline})");
+            let got: Vec<_> = report
+                .bounces
+                .iter()
+                .map(|b| (b.recipient.as_str(), b.action))
+                .collect();
+            assert_eq!(got, recipients.to_vec(), "{file} ({newline})");
+            assert!(
+                report.bounces.iter().all(|b| b.action != Action::Failed),
+                "{file} ({newline}): no failure in it"
+            );
+        }
+    }
+}

@@ -75,6 +75,10 @@ pub struct Sources<'a> {
     /// True when the returned original is itself a report (a gateway wrapped it): then the
     /// outer message names nobody, and the inner one must be read instead.
     pub wraps_a_report: bool,
+    /// What a plain notice says happened to the recipients it names: `Delayed` for a
+    /// warning that the server is still trying, else `Failed`. (Status fields say it
+    /// themselves, per recipient.)
+    pub notice_action: Action,
 }
 
 /// Every recipient the report names as failed, delayed or delivered.
@@ -129,11 +133,10 @@ pub fn gather(sources: &Sources<'_>) -> Vec<Finding> {
                     same.diagnostic.push(' ');
                     same.diagnostic.push_str(&recipient.diagnostic);
                 }
-                None => found.push(Finding::from_text(
-                    address,
-                    recipient.diagnostic.clone(),
-                    "notice text",
-                )),
+                None => found.push(Finding {
+                    action: sources.notice_action,
+                    ..Finding::from_text(address, recipient.diagnostic.clone(), "notice text")
+                }),
             }
         }
     }
@@ -153,7 +156,10 @@ fn last_resort(sources: &Sources<'_>) -> Vec<Finding> {
         let words = collapse_whitespace(sources.notice);
         return failed
             .iter()
-            .map(|address| Finding::from_text(address.clone(), words.clone(), SOURCE))
+            .map(|address| Finding {
+                action: sources.notice_action,
+                ..Finding::from_text(address.clone(), words.clone(), SOURCE)
+            })
             .collect();
     }
     sources
@@ -163,7 +169,10 @@ fn last_resort(sources: &Sources<'_>) -> Vec<Finding> {
         .filter_map(|own| sources.verp.decode(own))
         .chain(sources.original.to.clone())
         .take(1)
-        .map(|address| Finding::from_text(address, String::new(), SOURCE))
+        .map(|address| Finding {
+            action: sources.notice_action,
+            ..Finding::from_text(address, String::new(), SOURCE)
+        })
         .collect()
 }
 

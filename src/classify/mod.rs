@@ -12,6 +12,7 @@ mod dsn;
 mod envelope;
 mod feedback;
 mod findings;
+mod learned;
 mod model;
 mod notice;
 mod original;
@@ -22,6 +23,7 @@ mod text;
 mod verdict;
 
 pub use codes::StatusCode;
+pub use learned::{Guess, ModelError, TextModel, Trainer};
 pub use model::{Action, Bounce, Class, Kind, Original, Reason, Report};
 pub use original::VerpPattern;
 pub use rules::RuleSet;
@@ -29,27 +31,48 @@ pub use rules::RuleSet;
 use envelope::Envelope;
 use findings::{Finding, Sources};
 use parts::{Parts, Returned};
+use std::sync::Arc;
 use verdict::Evidence;
 
 /// Version of the rules and readers; stored with every message so that a later version knows
 /// which verdicts it may change. Bump it when a change alters verdicts.
-pub const ENGINE_VERSION: i64 = 1;
+pub const ENGINE_VERSION: i64 = 2;
 
 /// Classifies one message with the default settings.
 pub fn classify(raw: &[u8]) -> Report {
     Classifier::default().classify(raw)
 }
 
-/// The engine with its settings; cheap to create, safe to share between threads.
-#[derive(Debug, Clone, Copy, Default)]
+/// The engine with its settings; cheap to create and clone, safe to share between threads.
+#[derive(Debug, Clone, Default)]
 pub struct Classifier {
     verp: VerpPattern,
+    /// The learned fallback; `None` is the model shipped with the app.
+    model: Option<Arc<TextModel>>,
 }
 
 impl Classifier {
     /// An engine that decodes VERP bounce addresses written with `verp`.
     pub fn with_verp(verp: VerpPattern) -> Classifier {
-        Classifier { verp }
+        Classifier { verp, model: None }
+    }
+
+    /// This engine with another learned fallback: one retrained with the operator's labels,
+    /// or (in measurements) one trained on part of a corpus, or an empty one that never
+    /// guesses.
+    pub fn with_model(self, model: Arc<TextModel>) -> Classifier {
+        Classifier {
+            model: Some(model),
+            ..self
+        }
+    }
+
+    /// The learned fallback this engine uses.
+    pub fn model(&self) -> &TextModel {
+        match &self.model {
+            Some(model) => model,
+            None => TextModel::builtin(),
+        }
     }
 
     /// Classifies one message. Never fails: unreadable input gives a `notbounce` report with
@@ -93,6 +116,12 @@ impl Classifier {
                 .push("challenge/response request: says nothing about the address".to_string());
             return report;
         }
+        if parts.is_read_receipt() {
+            report.anomalies.push(
+                "read receipt (RFC 8098): the mail arrived and was seen, no failure".to_string(),
+            );
+            return report;
+        }
         let complaint = feedback::read(parts.feedback_report.as_deref(), split.notice)
             .or_else(|| feedback::from_headers(&envelope, report.original.to.is_some()));
         if let Some(complaint) = complaint {
@@ -109,6 +138,12 @@ impl Classifier {
             }
             _ => None,
         };
+        let rules = RuleSet::builtin();
+        let delayed = rules.says_delayed(&envelope.subject)
+            || rules.says_delayed(&text::collapse_whitespace(text::prefix(
+                split.notice,
+                8_000,
+            )));
         let found = findings::gather(&Sources {
             envelope: &envelope,
             parts: &parts,
@@ -116,6 +151,11 @@ impl Classifier {
             original: &report.original,
             verp: self.verp,
             wraps_a_report: inner_report.is_some(),
+            notice_action: if delayed {
+                Action::Delayed
+            } else {
+                Action::Failed
+            },
         });
         if found.is_empty() {
             if let Some(inner) = inner_report {
@@ -131,11 +171,11 @@ impl Classifier {
             Kind::Bounce
         };
         let context = text::collapse_whitespace(split.notice);
-        let rules = RuleSet::builtin();
+        let context = text::join_reply_lines(&context);
         let sole_recipient = found.len() == 1;
         report.bounces = found
             .into_iter()
-            .map(|finding| judge(finding, &context, sole_recipient, rules))
+            .map(|finding| judge(finding, &context, sole_recipient, rules, self.model()))
             .collect();
         report
     }
@@ -213,7 +253,7 @@ impl Classifier {
                 );
                 finding.action = notification.action;
                 finding.field_status = recipient.status.as_deref().and_then(StatusCode::parse);
-                judge(finding, "", false, rules)
+                judge(finding, "", false, rules, self.model())
             };
             bounce.feedback_type = notification.feedback_type.clone();
             report.bounces.push(bounce);
@@ -260,7 +300,13 @@ impl Classifier {
 /// Decides one recipient's verdict. The status reported is the last code other than `X.0.0`
 /// that the server wrote (a relay quoting the remote answer puts the remote code last), else
 /// the `Status:` field.
-fn judge(finding: Finding, context: &str, sole_recipient: bool, rules: &RuleSet) -> Bounce {
+fn judge(
+    finding: Finding,
+    context: &str,
+    sole_recipient: bool,
+    rules: &RuleSet,
+    model: &TextModel,
+) -> Bounce {
     let in_text = StatusCode::find_all(&finding.diagnostic)
         .filter(|code| code.subject != 0 || code.detail != 0)
         .last();
@@ -272,9 +318,10 @@ fn judge(finding: Finding, context: &str, sole_recipient: bool, rules: &RuleSet)
     } else {
         codes::find_reply_code(&finding.diagnostic)
     };
+    let diagnostic = text::join_reply_lines(&finding.diagnostic);
     let evidence_text = match &finding.status_comment {
-        Some(comment) => format!("{} {comment}", finding.diagnostic),
-        None => finding.diagnostic.clone(),
+        Some(comment) => format!("{diagnostic} {comment}"),
+        None => diagnostic.into_owned(),
     };
     let evidence = Evidence {
         action: finding.action,
@@ -286,7 +333,7 @@ fn judge(finding: Finding, context: &str, sole_recipient: bool, rules: &RuleSet)
         sole_recipient,
         program_output: finding.program_output,
     };
-    let decided = verdict::decide(&evidence, rules);
+    let decided = verdict::decide(&evidence, rules, model);
     Bounce {
         recipient: normalize_address(&finding.recipient),
         action: finding.action,

@@ -76,6 +76,9 @@ pub struct Parts<'m, 'x> {
     pub is_report: bool,
     /// The `report-type` parameter of a `multipart/report`, lower-cased.
     pub report_type: Option<String>,
+    /// True when the message carries a `message/disposition-notification` part: a read
+    /// receipt (RFC 8098), which says the mail arrived and was seen.
+    pub has_disposition: bool,
 }
 
 /// True when some part of `message` is a delivery report (a gateway forwarded a report as an
@@ -132,6 +135,9 @@ impl<'m, 'x> Parts<'m, 'x> {
                 self.delivery_status
                     .push(String::from_utf8_lossy(part.contents()).into_owned());
             }
+            ("message", "disposition-notification" | "global-disposition-notification", _) => {
+                self.has_disposition = true;
+            }
             ("message", "feedback-report", _) => {
                 self.feedback_report = Some(String::from_utf8_lossy(part.contents()).into_owned());
             }
@@ -167,6 +173,14 @@ impl<'m, 'x> Parts<'m, 'x> {
             self.text.push('\n');
         }
         self.text.push_str(prefix(text, MAX_TEXT - self.text.len()));
+    }
+}
+
+impl Parts<'_, '_> {
+    /// True for a read receipt (RFC 8098 message disposition notification): a report of
+    /// its own kind that the mail was displayed, deleted or the like, never a failure.
+    pub fn is_read_receipt(&self) -> bool {
+        self.has_disposition || self.report_type.as_deref() == Some("disposition-notification")
     }
 }
 

@@ -17,6 +17,8 @@ const REASON_TABLE: &str = include_str!("../../assets/rules/reasons.txt");
 const STATUS_TABLE: &str = include_str!("../../assets/rules/status-codes.txt");
 /// How servers say which SMTP command a reply answered.
 const COMMAND_TABLE: &str = include_str!("../../assets/rules/smtp-commands.txt");
+/// How plain notices say they are a delay warning rather than a failure.
+const NOTICE_KINDS_TABLE: &str = include_str!("../../assets/rules/notice-kinds.txt");
 
 /// A phrase from the reason table that matched, and what it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,10 @@ struct Section {
     phrases: Vec<&'static str>,
 }
 
+/// The comment that names where the phrases below it come from. Every phrase needs one, in
+/// its own section, so that a person can check each fact against its source.
+const SOURCE_COMMENT: &str = "# source:";
+
 /// A phrase table compiled into one automaton; pattern `i` is the `i`-th phrase in file order.
 struct PhraseTable<T> {
     meanings: Vec<(T, &'static str)>,
@@ -79,19 +85,37 @@ impl<T: Copy> PhraseTable<T> {
         PhraseTable { meanings, matcher }
     }
 
-    /// Every match in `text` as (pattern index, end position).
+    /// Every match in `text` as (pattern index, end position). A phrase that begins (or ends)
+    /// with a letter or digit matches only where a word begins (or ends) too, so that a short
+    /// code word such as `bl001` never matches inside a message id.
     fn matches<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
+        let bytes = text.as_bytes();
+        let word_byte = |index: Option<usize>| {
+            index
+                .and_then(|index| bytes.get(index))
+                .is_some_and(u8::is_ascii_alphanumeric)
+        };
         self.matcher
             .iter()
             .flat_map(move |matcher| matcher.find_overlapping_iter(text))
+            .filter(move |found| {
+                let phrase = bytes.get(found.start()..found.end()).unwrap_or(&[]);
+                let opens_a_word = phrase.first().is_some_and(u8::is_ascii_alphanumeric);
+                let closes_a_word = phrase.last().is_some_and(u8::is_ascii_alphanumeric);
+                !(opens_a_word && word_byte(found.start().checked_sub(1))
+                    || closes_a_word && word_byte(Some(found.end())))
+            })
             .map(|found| (found.pattern().as_usize(), found.end()))
     }
 }
 
 /// All tables, loaded once.
 pub struct RuleSet {
-    reasons: PhraseTable<(Reason, bool)>,
+    /// Each phrase with its reason, whether its section is `certain`, and the section's
+    /// position in the file (earlier sections win).
+    reasons: PhraseTable<(Reason, bool, usize)>,
     commands: PhraseTable<SmtpCommand>,
+    delays: PhraseTable<()>,
     by_status: HashMap<CodeKey, Reason>,
     generic: HashSet<CodeKey>,
     decisive: HashSet<CodeKey>,
@@ -104,12 +128,15 @@ type CodeKey = (Option<u8>, u16, u16);
 impl RuleSet {
     /// The tables shipped with the app.
     pub fn builtin() -> &'static RuleSet {
-        static RULES: LazyLock<RuleSet> =
-            LazyLock::new(|| RuleSet::from_tables(REASON_TABLE, STATUS_TABLE, COMMAND_TABLE));
+        static RULES: LazyLock<RuleSet> = LazyLock::new(|| {
+            RuleSet::from_tables(REASON_TABLE, STATUS_TABLE, COMMAND_TABLE)
+                .with_notice_kinds(NOTICE_KINDS_TABLE)
+        });
         &RULES
     }
 
-    /// Builds a rule set from table texts in the `assets/rules` formats.
+    /// Builds a rule set from table texts in the `assets/rules` formats (with no notice-kind
+    /// table: see [`RuleSet::with_notice_kinds`]).
     pub fn from_tables(
         reason_table: &'static str,
         status_table: &'static str,
@@ -117,14 +144,17 @@ impl RuleSet {
     ) -> RuleSet {
         let mut problems = Vec::new();
         let mut reasons = Vec::new();
-        for section in sections(reason_table, "reasons.txt", &mut problems) {
+        for (position, section) in sections(reason_table, "reasons.txt", &mut problems)
+            .into_iter()
+            .enumerate()
+        {
             let certain = section.modifiers == "certain";
             match Reason::from_name(section.name) {
                 Some(reason) if certain || section.modifiers.is_empty() => reasons.extend(
                     section
                         .phrases
                         .iter()
-                        .map(|phrase| ((reason, certain), *phrase)),
+                        .map(|phrase| ((reason, certain, position), *phrase)),
                 ),
                 _ => problems.push(format!(
                     "reasons.txt: unknown section [{} {}]",
@@ -147,6 +177,7 @@ impl RuleSet {
         let mut rules = RuleSet {
             reasons: PhraseTable::build(reasons, "reasons.txt", &mut problems),
             commands: PhraseTable::build(commands, "smtp-commands.txt", &mut problems),
+            delays: PhraseTable::build(Vec::new(), "notice-kinds.txt", &mut problems),
             by_status: HashMap::new(),
             generic: HashSet::new(),
             decisive: HashSet::new(),
@@ -157,23 +188,55 @@ impl RuleSet {
         rules
     }
 
+    /// This rule set with the notice-kind table (`assets/rules/notice-kinds.txt` format).
+    pub fn with_notice_kinds(mut self, table: &'static str) -> RuleSet {
+        let mut delays = Vec::new();
+        for section in sections(table, "notice-kinds.txt", &mut self.problems) {
+            match section.name {
+                "delayed" => delays.extend(section.phrases.iter().map(|phrase| ((), *phrase))),
+                other => self
+                    .problems
+                    .push(format!("notice-kinds.txt: unknown section [{other}]")),
+            }
+        }
+        self.delays = PhraseTable::build(delays, "notice-kinds.txt", &mut self.problems);
+        self
+    }
+
+    /// True when `text` (a subject or a plain notice) says the server is still trying: a
+    /// delay warning, not a failure.
+    pub fn says_delayed(&self, text: &str) -> bool {
+        self.delays.matches(text).next().is_some()
+    }
+
     /// Lines of the tables that could not be read (empty for the shipped tables).
     pub fn problems(&self) -> &[String] {
         &self.problems
     }
 
-    /// The highest-priority phrase found in `lowered` text (lower-case, whitespace collapsed).
+    /// The highest-priority phrase found in `lowered` text (whitespace collapsed).
     pub fn match_text(&self, lowered: &str) -> Option<PhraseMatch> {
-        let (best, _) = self
+        // The earliest section wins; within it, the longest phrase, which says the most.
+        let ((reason, certain, _), phrase) = self
             .reasons
             .matches(lowered)
-            .min_by_key(|(index, _)| *index)?;
-        let ((reason, certain), phrase) = *self.reasons.meanings.get(best)?;
+            .filter_map(|(index, _)| self.reasons.meanings.get(index))
+            .min_by_key(|((_, _, section), phrase)| (*section, std::cmp::Reverse(phrase.len())))
+            .copied()?;
         Some(PhraseMatch {
             reason,
             phrase,
             certain,
         })
+    }
+
+    /// Every phrase of the reason table with its reason, in file order: the learned model
+    /// reads them too, so that it knows the tables' words.
+    pub fn phrases(&self) -> impl Iterator<Item = (Reason, &'static str)> + '_ {
+        self.reasons
+            .meanings
+            .iter()
+            .map(|((reason, _, _), phrase)| (*reason, *phrase))
     }
 
     /// The SMTP command the last described step of `lowered` text answered, if it says.
@@ -201,7 +264,10 @@ impl RuleSet {
     }
 
     fn read_status_table(&mut self, table: &'static str, problems: &mut Vec<String>) {
-        for (number, line) in table_lines(table) {
+        for (number, line, sourced) in sourced_lines(table) {
+            if !sourced {
+                require_source("status-codes.txt", number, line, problems);
+            }
             let directive = line
                 .strip_prefix("generic:")
                 .map(|codes| (codes, &mut self.generic))
@@ -257,19 +323,39 @@ fn code_key(code: &str) -> Option<CodeKey> {
     (parsed.to_string() == rest).then_some((class, parsed.subject, parsed.detail))
 }
 
-fn table_lines(table: &'static str) -> impl Iterator<Item = (usize, &'static str)> {
-    table
-        .lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line.trim()))
-        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+/// The lines of a table that say something, with their line number and whether a
+/// `# source:` comment stands above them (a `[section]` header starts over: every section
+/// names its own sources).
+fn sourced_lines(table: &'static str) -> impl Iterator<Item = (usize, &'static str, bool)> {
+    let mut sourced = false;
+    table.lines().enumerate().filter_map(move |(index, line)| {
+        let line = line.trim();
+        if let Some(source) = line.strip_prefix(SOURCE_COMMENT) {
+            sourced = !source.trim().is_empty();
+            return None;
+        }
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        if line.starts_with('[') && line.ends_with(']') {
+            sourced = false;
+        }
+        Some((index + 1, line, sourced))
+    })
+}
+
+/// Reports a line that no `# source:` comment covers (it still counts).
+fn require_source(file: &str, number: usize, line: &str, problems: &mut Vec<String>) {
+    problems.push(format!(
+        "{file}:{number}: `{line}` has no `{SOURCE_COMMENT}` line above it"
+    ));
 }
 
 /// Splits a phrase table into its `[name modifiers]` sections. A phrase that starts with `[`
-/// is written `\[…`.
+/// is written `\\[…`. A phrase must stand below a `# source:` comment of its own section.
 fn sections(table: &'static str, file: &str, problems: &mut Vec<String>) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
-    for (number, line) in table_lines(table) {
+    for (number, line, sourced) in sourced_lines(table) {
         if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             let header = header.trim();
             let (name, modifiers) = header.split_once(' ').unwrap_or((header, ""));
@@ -279,6 +365,9 @@ fn sections(table: &'static str, file: &str, problems: &mut Vec<String>) -> Vec<
                 phrases: Vec::new(),
             });
             continue;
+        }
+        if !sourced {
+            require_source(file, number, line, problems);
         }
         let phrase = line.strip_prefix('\\').unwrap_or(line);
         match sections.last_mut() {
@@ -307,12 +396,13 @@ mod tests {
     #[test]
     fn earlier_section_wins_and_case_is_ignored() {
         let rules = RuleSet::from_tables(
-            "[blocked]\nblocked using\n[userunknown certain]\nno such account\n[userunknown]\nuser unknown\n",
-            "*.1.1 userunknown\n5.2.2 mailboxfull\ngeneric: *.0.0\ndecisive: *.1.8\n",
-            "[rcpt]\nafter rcpt to:\n[data]\n\\[data]\n",
+            "[blocked]\n# source: a\nblocked using\n[userunknown certain]\n# source: b\nno such account\n\
+             [userunknown]\n# source: c\nuser unknown\n",
+            "# source: d\n*.1.1 userunknown\n5.2.2 mailboxfull\ngeneric: *.0.0\ndecisive: *.1.8\n",
+            "[rcpt]\n# source: e\nafter rcpt to:\n[data]\n# source: f\n\\[data]\n",
         );
         assert_eq!(rules.problems(), &[] as &[String]);
-        let found = rules.match_text("user unknown; blocked using spamhaus");
+        let found = rules.match_text("User Unknown; blocked using spamhaus");
         assert_eq!(found.map(|m| m.reason), Some(Reason::Blocked));
         assert_eq!(
             rules.match_text("no such account").map(|m| m.certain),
@@ -337,16 +427,83 @@ mod tests {
     }
 
     #[test]
-    fn bad_lines_are_reported_not_fatal() {
+    fn phrases_match_whole_words_only() {
         let rules = RuleSet::from_tables(
-            "orphan\n[nosuch]\nx\n[filtered]\nok\n",
-            "5.1\ngeneric: 5.x\n",
+            "[blocked]\n# source: a\nbl001\n[mailboxfull]\n# source: b\nover quota\n",
+            "",
+            "",
+        );
+        assert_eq!(rules.problems(), &[] as &[String]);
+        assert_eq!(
+            rules.match_text("550 BL001 refused").map(|m| m.reason),
+            Some(Reason::Blocked)
+        );
+        assert_eq!(rules.match_text("id 7bl001x queued"), None);
+        assert_eq!(rules.match_text("the user is over quotas"), None);
+        assert_eq!(
+            rules.match_text("(over quota)").map(|m| m.reason),
+            Some(Reason::MailboxFull)
+        );
+    }
+
+    #[test]
+    fn every_line_needs_a_source_and_bad_lines_are_reported_not_fatal() {
+        let rules = RuleSet::from_tables(
+            "orphan\n[nosuch]\n# source: a\nx\n[filtered]\nok\n",
+            "5.1\n# source: b\ngeneric: 5.x\n",
             "[nosuch]\n",
         );
-        assert_eq!(rules.problems().len(), 5, "{:?}", rules.problems());
+        let problems = rules.problems();
+        let about = |needle: &str| problems.iter().filter(|p| p.contains(needle)).count();
+        assert_eq!(about("has no `# source:`"), 3, "{problems:?}");
+        assert_eq!(about("phrase before any [section]"), 1, "{problems:?}");
+        assert_eq!(about("unknown section"), 2, "{problems:?}");
+        assert_eq!(about("cannot read code"), 1, "{problems:?}");
+        assert_eq!(about("expected `X.Y.Z reason`"), 1, "{problems:?}");
+        assert_eq!(problems.len(), 8, "{problems:?}");
         assert_eq!(
             rules.match_text("ok").map(|m| m.reason),
             Some(Reason::Filtered)
         );
+    }
+
+    #[test]
+    fn delay_notices_are_told_by_their_words() {
+        let rules = RuleSet::builtin();
+        assert!(rules.says_delayed("Delayed Mail (still being retried)"));
+        assert!(rules.says_delayed(
+            "No action is required on your part. Delivery attempts will continue for some time"
+        ));
+        assert!(!rules.says_delayed("Undelivered Mail Returned to Sender"));
+    }
+
+    #[test]
+    fn every_registry_code_decides_something() {
+        let rules = RuleSet::builtin();
+        // The enumerated codes of the IANA registry (RFC 3463 and successors), X.0.0 aside.
+        let registry: &[(u16, &[u16])] = &[
+            (1, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+            (2, &[0, 1, 2, 3, 4]),
+            (3, &[0, 1, 2, 3, 4, 5, 6]),
+            (4, &[0, 1, 2, 3, 4, 5, 6, 7]),
+            (5, &[0, 1, 2, 3, 4, 5, 6]),
+            (6, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+            (7, &(0..=30).collect::<Vec<u16>>()),
+        ];
+        for (subject, details) in registry {
+            for detail in *details {
+                for class in [4, 5] {
+                    let code = StatusCode {
+                        class,
+                        subject: *subject,
+                        detail: *detail,
+                    };
+                    assert!(
+                        rules.reason_for_status(code).is_some(),
+                        "{code} maps to no reason"
+                    );
+                }
+            }
+        }
     }
 }

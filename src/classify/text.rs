@@ -58,6 +58,37 @@ pub fn prefix(text: &str, max_bytes: usize) -> &str {
     &text[..text.floor_char_boundary(max_bytes.min(text.len()))]
 }
 
+/// Joins the lines of a multi-line SMTP reply for reading: a server that writes
+/// `550-5.7.1 The message was blocked 550-5.7.1 because …` repeats its codes on every line,
+/// which would cut each sentence in two. Every repeat of the reply's first `NNN-X.Y.Z ` (or
+/// `NNN-`) after the first is removed, so that a phrase reads across the lines. The text is
+/// returned unchanged when it holds no continuation.
+pub fn join_reply_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    static CONTINUATION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"(?:^|[\s:;'(<\[])([245][0-9][0-9])-((?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?)").ok()
+    });
+    let Some(pattern) = CONTINUATION.as_ref() else {
+        return text.into();
+    };
+    let Some(first) = pattern.captures(text) else {
+        return text.into();
+    };
+    let (Some(code), Some(status), Some(whole)) = (first.get(1), first.get(2), first.get(0)) else {
+        return text.into();
+    };
+    let prefixes = [
+        format!("{}-{}", code.as_str(), status.as_str()),
+        format!("{} {}", code.as_str(), status.as_str()),
+    ];
+    let (head, tail) = text.split_at(whole.end());
+    let mut joined = tail.to_string();
+    for repeat in &prefixes {
+        let spaced = format!(" {repeat}");
+        joined = joined.replace(&spaced, " ");
+    }
+    format!("{head}{joined}").into()
+}
+
 /// Every e-mail address written in `text`, with its byte position, in order.
 pub fn addresses_in(text: &str) -> Vec<(usize, &str)> {
     let Some(pattern) = address_pattern() else {
@@ -106,6 +137,26 @@ mod tests {
         let text = "to <a.b+c@mail.example.co.uk>: failed; see id 123@local and x@y.org.";
         let found: Vec<_> = addresses_in(text).into_iter().map(|(_, a)| a).collect();
         assert_eq!(found, vec!["a.b+c@mail.example.co.uk", "x@y.org"]);
+    }
+
+    #[test]
+    fn multi_line_replies_read_as_one() {
+        let reply = "550-5.7.1 [192.0.2.1] Our system has detected that this message is \
+                     550-5.7.1 likely suspicious due to the very low reputation of the \
+                     550-5.7.1 sending IP address. 550 5.7.1 Learn more";
+        assert_eq!(
+            join_reply_lines(reply),
+            "550-5.7.1 [192.0.2.1] Our system has detected that this message is likely \
+             suspicious due to the very low reputation of the sending IP address. Learn more"
+        );
+        assert_eq!(
+            join_reply_lines("550 5.1.1 user unknown"),
+            "550 5.1.1 user unknown"
+        );
+        assert_eq!(
+            join_reply_lines("said: 452-4.2.2 The account 452-4.2.2 is full"),
+            "said: 452-4.2.2 The account is full"
+        );
     }
 
     #[test]

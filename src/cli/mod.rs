@@ -14,6 +14,7 @@ macro_rules! say {
 
 mod accounts;
 mod classify;
+mod model;
 mod store;
 
 use crate::gui::{Launch, View};
@@ -109,6 +110,13 @@ pub enum Command {
         /// The account (default: every account).
         name: Option<String>,
     },
+    /// Train or retrain the learned fallback that proposes a reason when no phrase or code
+    /// decides.
+    Model {
+        /// What to do with the model.
+        #[command(subcommand)]
+        action: ModelAction,
+    },
     /// Show bounce statistics.
     Stats {
         /// Print JSON instead of text.
@@ -174,6 +182,27 @@ pub enum AccountAction {
     },
 }
 
+/// `bouncedesk model …`
+#[derive(Debug, Subcommand)]
+pub enum ModelAction {
+    /// Train the model from a labelled corpus (labels.jsonl beside the messages) and the
+    /// phrase tables; the shipped one is `assets/model/reasons.model`, trained from the
+    /// project's corpus.
+    Train {
+        /// The corpus folder.
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// Where to write the model.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Retrain the shipped model with every label you gave by hand; later syncs, ingests and
+    /// re-classifications use it.
+    Retrain,
+    /// Drop the retrained model and go back to the shipped one.
+    Forget,
+}
+
 /// How `classify` prints its verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -200,6 +229,7 @@ pub fn run(cli: Cli, started: std::time::Instant) -> ExitCode {
         Some(Command::Stats { json, days }) => store::stats(db, json, days),
         Some(Command::Account { action }) => accounts::run(db, action),
         Some(Command::Sync { name }) => accounts::sync(db, name.as_deref()),
+        Some(Command::Model { action }) => model::run(db, action),
         None => {
             let launch = Launch {
                 db,

@@ -3,7 +3,6 @@
 //! Each opens the store, calls the library, prints what happened, and turns errors into a
 //! message on stderr and a non-zero exit status.
 
-use crate::classify::Classifier;
 use crate::lists::{self, ExportFormat, RowProblemKind};
 use crate::mailfiles;
 use crate::store::stats::Period;
@@ -35,7 +34,10 @@ pub fn ingest(db: Option<PathBuf>, paths: &[PathBuf]) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
-    let classifier = Classifier::default();
+    let classifier = match store.classifier() {
+        Ok(classifier) => classifier,
+        Err(error) => return fail(error),
+    };
     let mut summary = IngestSummary::default();
     let mut unreadable = 0usize;
     let mut batch = Vec::with_capacity(BATCH);
@@ -87,7 +89,11 @@ pub fn reclassify(db: Option<PathBuf>, dry_run: bool) -> ExitCode {
         Ok(store) => store,
         Err(code) => return code,
     };
-    let summary = match store.reclassify(&Classifier::default(), dry_run) {
+    let classifier = match store.classifier() {
+        Ok(classifier) => classifier,
+        Err(error) => return fail(error),
+    };
+    let summary = match store.reclassify(&classifier, dry_run) {
         Ok(summary) => summary,
         Err(error) => return fail(error),
     };

@@ -102,6 +102,9 @@ pub struct BounceDesk {
     pub problem: Option<String>,
     /// The last thing done that the operator should see confirmed (a label stored).
     pub notice: Option<String>,
+    /// True once a label was given in this session: the window then offers to retrain the
+    /// reason model with the labels, so that the next unknowns like them decide themselves.
+    pub retrain_offer: bool,
     started: bool,
     ctx: egui::Context,
 }
@@ -138,6 +141,7 @@ impl BounceDesk {
             automation: start.automation,
             problem: None,
             notice: None,
+            retrain_offer: false,
             started: false,
             ctx,
         };
@@ -395,6 +399,28 @@ impl BounceDesk {
         self.change_store(done, "The label was not saved", |store| {
             store.label(label.bounce_id, label.class, label.reason, &label.note)
         });
+        self.retrain_offer = self.problem.is_none();
+    }
+
+    /// Retrains the reason model with every label given by hand, so that later syncs guess
+    /// the unknowns that look like the labelled ones.
+    fn retrain_model(&mut self) {
+        self.retrain_offer = false;
+        let result = match &self.store {
+            Some(store) => store.retrain_model().map_err(|error| error.to_string()),
+            None => Err("the store is not open".to_string()),
+        };
+        match result {
+            Ok(done) => {
+                self.notice = Some(format!(
+                    "The reason model now learns from {} label(s) of yours ({} bounces in all); \
+                     the next sync uses it (bouncedesk reclassify --dry-run shows what it \
+                     changes in the history).",
+                    done.labels, done.documents
+                ));
+            }
+            Err(error) => self.problem = Some(format!("The model was not retrained: {error}")),
+        }
     }
 
     /// Keeps `address` on the list whatever it bounces, or hands it back to the policy.
@@ -533,13 +559,27 @@ impl BounceDesk {
         }
     }
 
-    /// Problems and the last sync's outcome per account, errors where they happened.
-    fn notes(&self, ui: &mut Ui) {
+    /// Problems and the last sync's outcome per account, errors where they happened; after
+    /// a label, the offer to retrain the model (true when the operator took it).
+    fn notes(&self, ui: &mut Ui) -> bool {
+        let mut retrain = false;
         for problem in [&self.problem, &self.reader.error].into_iter().flatten() {
             ui.label(RichText::new(problem).color(look::WARNING));
         }
         if let Some(notice) = &self.notice {
             ui.label(notice);
+        }
+        if self.retrain_offer {
+            ui.horizontal(|ui| {
+                ui.label("Done labelling for now? Let the engine learn from your labels:");
+                retrain = ui
+                    .button("Retrain the reason model")
+                    .on_hover_text(
+                        "Bounces the rules cannot decide are then guessed from the ones you \
+                         labelled; your labels themselves always stay as you gave them",
+                    )
+                    .clicked();
+            });
         }
         for (account, result) in &self.jobs.outcomes {
             match result {
@@ -559,6 +599,7 @@ impl BounceDesk {
                 }
             }
         }
+        retrain
     }
 
     fn shortcuts(&mut self, ui: &Ui) {
@@ -683,10 +724,16 @@ impl eframe::App for BounceDesk {
         });
         let notes = self.problem.is_some()
             || self.notice.is_some()
+            || self.retrain_offer
             || self.reader.error.is_some()
             || !self.jobs.outcomes.is_empty();
         if notes {
-            egui::Panel::bottom("notes").show(ui, |ui| self.notes(ui));
+            let retrain = egui::Panel::bottom("notes")
+                .show(ui, |ui| self.notes(ui))
+                .inner;
+            if retrain {
+                self.retrain_model();
+            }
         }
         egui::CentralPanel::default().show(ui, |ui| self.central(ui));
         if let Some(prompt) = &mut self.prompt {

@@ -11,6 +11,7 @@ pub mod browse;
 mod ingest;
 mod labels;
 mod lists;
+mod model;
 mod recipients;
 mod reclassify;
 mod scope;
@@ -19,6 +20,7 @@ pub mod stats;
 pub use accounts::Account;
 pub use ingest::{IngestSummary, Prepared, Source};
 pub use lists::StoredList;
+pub use model::Retrained;
 pub use recipients::{RecipientRow, SuppressedRow};
 pub use reclassify::{ReclassifySummary, VerdictChange};
 

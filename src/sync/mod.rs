@@ -313,7 +313,7 @@ pub fn run(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(SyncEvent),
 ) -> Result<SyncSummary, SyncError> {
-    let classifier = Classifier::default();
+    let classifier = store.classifier().map_err(SyncError::Store)?;
     let mut summary = SyncSummary::default();
     let mut attempt = 0;
     loop {
