@@ -12,6 +12,7 @@
 //! codes are kept, since they are part of the wording.
 
 use super::model::{Class, Reason};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -36,8 +37,9 @@ pub struct Guess {
 pub struct TextModel {
     /// Labelled bounces per reason: the prior.
     documents: BTreeMap<Reason, u32>,
-    /// Word → reason → count.
-    words: BTreeMap<String, BTreeMap<Reason, u32>>,
+    /// Word → (reason, count) for every reason whose bounces used it, in reason order. A hash
+    /// map with a fast hash: it is looked up for every word of every diagnostic the model reads.
+    words: foldhash::HashMap<String, Vec<(Reason, u32)>>,
     /// Words counted per reason (derived from `words`).
     totals: BTreeMap<Reason, u64>,
 }
@@ -80,17 +82,28 @@ impl TextModel {
     /// The most probable reason for `text` (a server's diagnostic), with its probability;
     /// `None` when the text has no word the model can use.
     pub fn guess(&self, text: &str) -> Option<Guess> {
-        let tokens = tokens(text);
-        if tokens.is_empty() || self.documents.is_empty() {
+        if self.documents.is_empty() {
             return None;
         }
-        let known: Vec<&BTreeMap<Reason, u32>> = tokens
-            .iter()
-            .filter_map(|token| self.words.get(token.as_str()))
-            .collect();
+        let mut known: Vec<&[(Reason, u32)]> = Vec::new();
+        for_each_token(text, |token| {
+            if let Some(counts) = self.words.get(token) {
+                known.push(counts);
+            }
+        });
         if known.is_empty() {
             return None;
         }
+        // Each known word adds ln(count + smoothing) for every reason; most counts are zero,
+        // so start from the zero term for all and add what the non-zero counts change.
+        let unseen = SMOOTHING.ln();
+        let mut seen: BTreeMap<Reason, f64> = BTreeMap::new();
+        for counts in &known {
+            for (reason, count) in *counts {
+                *seen.entry(*reason).or_default() += (f64::from(*count) + SMOOTHING).ln() - unseen;
+            }
+        }
+        let words = known.len() as f64;
         let vocabulary = self.words.len() as f64;
         let all_documents = f64::from(self.document_count());
         let reasons = self.documents.len() as f64;
@@ -98,7 +111,7 @@ impl TextModel {
         // so plain naive Bayes is sure of everything. Scaling the evidence by 1/sqrt(words)
         // keeps the ranking and makes the probability mean something: chosen by
         // cross-validation on the labelled corpus (see `tests/corpus_accuracy.rs`).
-        let scale = 1.0 / (known.len() as f64).sqrt();
+        let scale = 1.0 / words.sqrt();
         let scores: Vec<(Reason, f64)> = self
             .documents
             .iter()
@@ -106,13 +119,8 @@ impl TextModel {
                 let prior = ((f64::from(*documents) + 1.0) / (all_documents + reasons)).ln();
                 let total = self.totals.get(reason).copied().unwrap_or(0) as f64;
                 let denominator = (total + SMOOTHING * vocabulary).ln();
-                let likelihood: f64 = known
-                    .iter()
-                    .map(|counts| {
-                        let count = counts.get(reason).copied().unwrap_or(0);
-                        (f64::from(count) + SMOOTHING).ln() - denominator
-                    })
-                    .sum();
+                let likelihood =
+                    words * (unseen - denominator) + seen.get(reason).copied().unwrap_or(0.0);
                 (*reason, prior + likelihood * scale)
             })
             .collect();
@@ -129,7 +137,11 @@ impl TextModel {
     pub fn with_examples<'a>(&self, examples: impl IntoIterator<Item = (&'a str, Reason)>) -> Self {
         let mut trainer = Trainer {
             documents: self.documents.clone(),
-            words: self.words.clone(),
+            words: self
+                .words
+                .iter()
+                .map(|(word, counts)| (word.clone(), counts.iter().copied().collect()))
+                .collect(),
         };
         for (text, reason) in examples {
             trainer.add_document(text, reason);
@@ -162,7 +174,9 @@ impl TextModel {
             match key.strip_prefix("documents") {
                 Some("") => model.documents = counts,
                 _ => {
-                    model.words.insert(key.to_string(), counts);
+                    model
+                        .words
+                        .insert(key.to_string(), counts.into_iter().collect());
                 }
             }
         }
@@ -178,9 +192,15 @@ impl TextModel {
              # diagnostics (src/classify/learned.rs). Each line: a word or a pair of words, a tab,\n\
              # then reason:count for every reason whose bounces used it.\n"
         );
-        let _ = writeln!(out, "documents\t{}", counts_text(&self.documents));
-        for (word, counts) in &self.words {
-            let _ = writeln!(out, "{word}\t{}", counts_text(counts));
+        let documents = self
+            .documents
+            .iter()
+            .map(|(reason, count)| (*reason, *count));
+        let _ = writeln!(out, "documents\t{}", counts_text(documents));
+        let mut words: Vec<(&String, &Vec<(Reason, u32)>)> = self.words.iter().collect();
+        words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (word, counts) in words {
+            let _ = writeln!(out, "{word}\t{}", counts_text(counts.iter().copied()));
         }
         out
     }
@@ -245,6 +265,7 @@ impl Trainer {
             .words
             .into_iter()
             .filter(|(_, counts)| counts.values().sum::<u32>() >= min_count)
+            .map(|(word, counts)| (word, counts.into_iter().collect()))
             .collect();
         let mut model = TextModel {
             documents: self.documents,
@@ -262,7 +283,7 @@ fn is_guessable(reason: Reason) -> bool {
         && reason != Reason::Suppressed
 }
 
-fn counts_text(counts: &BTreeMap<Reason, u32>) -> String {
+fn counts_text(counts: impl IntoIterator<Item = (Reason, u32)>) -> String {
     let mut out = String::new();
     for (reason, count) in counts {
         if !out.is_empty() {
@@ -289,60 +310,87 @@ fn parse_counts(text: &str) -> Result<BTreeMap<Reason, u32>, String> {
 }
 
 /// The words of a diagnostic the model reads, then every pair of neighbouring ones.
-pub fn tokens(text: &str) -> Vec<String> {
-    let words: Vec<String> = text
-        .split(|c: char| {
-            c.is_whitespace()
-                || matches!(
-                    c,
-                    ',' | ';'
-                        | ':'
-                        | '('
-                        | ')'
-                        | '['
-                        | ']'
-                        | '<'
-                        | '>'
-                        | '"'
-                        | '='
-                        | '/'
-                        | '|'
-                        | '!'
-                        | '?'
-                        | '*'
-                        | '`'
-                )
-        })
+fn tokens(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for_each_token(text, |token| found.push(token.to_string()));
+    found
+}
+
+/// Most words read from one diagnostic: the server's own reply comes first, and what follows
+/// in a long notice is boilerplate that would only slow the guess.
+const MAX_WORDS: usize = 200;
+
+/// Calls `visit` with every word of `text` the model reads, then with every pair of
+/// neighbouring ones (`first_second`), borrowing where it can: guessing only looks words up,
+/// and a diagnostic has hundreds of them.
+fn for_each_token(text: &str, mut visit: impl FnMut(&str)) {
+    let words: Vec<Cow<'_, str>> = text
+        .split(is_separator)
         .filter_map(word)
+        .take(MAX_WORDS)
         .collect();
-    let pairs: Vec<String> = words
-        .windows(2)
-        .map(|pair| format!("{}_{}", pair[0], pair[1]))
-        .collect();
-    words.into_iter().chain(pairs).collect()
+    for word in &words {
+        visit(word);
+    }
+    let mut pair = String::new();
+    for window in words.windows(2) {
+        if let [first, second] = window {
+            pair.clear();
+            pair.push_str(first);
+            pair.push('_');
+            pair.push_str(second);
+            visit(&pair);
+        }
+    }
+}
+
+/// Characters between words: white space and the punctuation that frames addresses, codes
+/// and quotes.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            ',' | ';'
+                | ':'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '"'
+                | '='
+                | '/'
+                | '|'
+                | '!'
+                | '?'
+                | '*'
+                | '`'
+        )
 }
 
 /// One cleaned word, or `None` for what says who or where rather than what: addresses, host
 /// names, numbers and ids. SMTP reply codes and enhanced status codes stay.
-fn word(raw: &str) -> Option<String> {
-    let word = raw
-        .trim_matches(|c: char| matches!(c, '.' | '\'' | '-' | '_' | '#' | '&'))
-        .to_lowercase();
-    if word.chars().count() < 2 || word.contains('@') {
+fn word(raw: &str) -> Option<Cow<'_, str>> {
+    let trimmed = raw.trim_matches(|c: char| matches!(c, '.' | '\'' | '-' | '_' | '#' | '&'));
+    if trimmed.chars().nth(1).is_none() || trimmed.contains('@') {
         return None;
     }
     let is_status =
-        super::codes::StatusCode::parse(&word).is_some_and(|code| code.to_string() == word);
-    let is_reply = word.len() == 3
-        && word.bytes().all(|b| b.is_ascii_digit())
-        && matches!(word.as_bytes().first(), Some(b'2' | b'4' | b'5'));
-    if is_status || is_reply {
-        return Some(word);
-    }
-    if word.chars().any(|c| c.is_ascii_digit()) || word.contains('.') {
+        super::codes::StatusCode::parse(trimmed).is_some_and(|code| code.to_string() == trimmed);
+    let is_reply = trimmed.len() == 3
+        && trimmed.bytes().all(|b| b.is_ascii_digit())
+        && matches!(trimmed.as_bytes().first(), Some(b'2' | b'4' | b'5'));
+    if !(is_status || is_reply)
+        && (trimmed.bytes().any(|b| b.is_ascii_digit()) || trimmed.contains('.'))
+    {
         return None;
     }
-    Some(word)
+    if trimmed.chars().any(char::is_uppercase) {
+        Some(Cow::Owned(trimmed.to_lowercase()))
+    } else {
+        Some(Cow::Borrowed(trimmed))
+    }
 }
 
 #[cfg(test)]

@@ -139,11 +139,9 @@ impl Classifier {
             _ => None,
         };
         let rules = RuleSet::builtin();
+        let collapsed_notice = text::collapse_whitespace(split.notice);
         let delayed = rules.says_delayed(&envelope.subject)
-            || rules.says_delayed(&text::collapse_whitespace(text::prefix(
-                split.notice,
-                8_000,
-            )));
+            || rules.says_delayed(text::prefix(&collapsed_notice, 8_000));
         let found = findings::gather(&Sources {
             envelope: &envelope,
             parts: &parts,
@@ -170,8 +168,7 @@ impl Classifier {
         } else {
             Kind::Bounce
         };
-        let context = text::collapse_whitespace(split.notice);
-        let context = text::join_reply_lines(&context);
+        let context = text::join_reply_lines(&collapsed_notice);
         let sole_recipient = found.len() == 1;
         report.bounces = found
             .into_iter()
@@ -274,6 +271,7 @@ impl Classifier {
             field_status: None,
             reply_code: None,
             diagnostic: "",
+            text_codes: &[],
             context: "",
             sole_recipient: true,
             program_output: false,
@@ -307,12 +305,15 @@ fn judge(
     rules: &RuleSet,
     model: &TextModel,
 ) -> Bounce {
-    let in_text = StatusCode::find_all(&finding.diagnostic)
-        .filter(|code| code.subject != 0 || code.detail != 0)
-        .last();
+    let text_codes: Vec<StatusCode> = StatusCode::find_all(&finding.diagnostic).collect();
+    let in_text = text_codes
+        .iter()
+        .rev()
+        .find(|code| code.subject != 0 || code.detail != 0);
     let status = in_text
+        .copied()
         .or(finding.field_status)
-        .or_else(|| StatusCode::find_in(&finding.diagnostic));
+        .or_else(|| text_codes.first().copied());
     let reply_code = if finding.program_output {
         None
     } else {
@@ -329,6 +330,7 @@ fn judge(
         field_status: finding.field_status,
         reply_code,
         diagnostic: &evidence_text,
+        text_codes: &text_codes,
         context,
         sole_recipient,
         program_output: finding.program_output,

@@ -64,29 +64,42 @@ pub fn prefix(text: &str, max_bytes: usize) -> &str {
 /// `NNN-`) after the first is removed, so that a phrase reads across the lines. The text is
 /// returned unchanged when it holds no continuation.
 pub fn join_reply_lines(text: &str) -> std::borrow::Cow<'_, str> {
-    static CONTINUATION: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"(?:^|[\s:;'(<\[])([245][0-9][0-9])-((?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?)").ok()
-    });
-    let Some(pattern) = CONTINUATION.as_ref() else {
+    let Some((start, code)) = first_continuation(text) else {
         return text.into();
     };
-    let Some(first) = pattern.captures(text) else {
-        return text.into();
-    };
-    let (Some(code), Some(status), Some(whole)) = (first.get(1), first.get(2), first.get(0)) else {
-        return text.into();
-    };
-    let prefixes = [
-        format!("{}-{}", code.as_str(), status.as_str()),
-        format!("{} {}", code.as_str(), status.as_str()),
-    ];
-    let (head, tail) = text.split_at(whole.end());
+    let after_code = &text[start + 4..];
+    let status_len = after_code
+        .split(' ')
+        .next()
+        .filter(|word| {
+            super::codes::StatusCode::parse(word).is_some_and(|code| code.to_string() == *word)
+        })
+        .map_or(0, |word| word.len() + 1);
+    let end = (start + 4 + status_len).min(text.len());
+    let status = &text[start + 4..end];
+    let (head, tail) = text.split_at(end);
     let mut joined = tail.to_string();
-    for repeat in &prefixes {
-        let spaced = format!(" {repeat}");
-        joined = joined.replace(&spaced, " ");
+    for separator in ['-', ' '] {
+        joined = joined.replace(&format!(" {code}{separator}{status}"), " ");
     }
     format!("{head}{joined}").into()
+}
+
+/// Where the first `NNN-` of a multi-line reply starts (a reply code, then a dash, at the
+/// start of a word), and the code.
+fn first_continuation(text: &str) -> Option<(usize, &str)> {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'-', bytes).find_map(|dash| {
+        let start = dash.checked_sub(3)?;
+        let code = bytes.get(start..dash)?;
+        let is_code =
+            matches!(code.first(), Some(b'2' | b'4' | b'5')) && code.iter().all(u8::is_ascii_digit);
+        let at_word_start = start == 0
+            || bytes
+                .get(start - 1)
+                .is_some_and(|b| b.is_ascii_whitespace() || b":;'(<[".contains(b));
+        (is_code && at_word_start).then(|| (start, &text[start..dash]))
+    })
 }
 
 /// Every e-mail address written in `text`, with its byte position, in order.

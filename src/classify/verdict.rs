@@ -25,6 +25,8 @@ pub struct Evidence<'a> {
     pub reply_code: Option<u16>,
     /// The server's words for this recipient, whitespace collapsed.
     pub diagnostic: &'a str,
+    /// Every enhanced code written in `diagnostic`, in order (found once: several rules ask).
+    pub text_codes: &'a [StatusCode],
     /// The whole notice, whitespace collapsed: where MTAs say which SMTP step failed.
     pub context: &'a str,
     /// True when the report names this recipient alone, so that words anywhere in the notice
@@ -66,7 +68,7 @@ impl Evidence<'_> {
         self.status
             .into_iter()
             .chain(self.field_status)
-            .chain(StatusCode::find_all(self.diagnostic))
+            .chain(self.text_codes.iter().copied())
     }
 
     /// True when some code files the failure under the addressing subject (x.1.y): the
@@ -140,10 +142,13 @@ fn reason_for(evidence: &Evidence<'_>, rules: &RuleSet, model: &TextModel) -> (R
         );
     }
     // The notice describes the dialogue in order; its last step, else the diagnostic's.
+    let step = std::cell::OnceCell::new();
     let command = || {
-        rules
-            .command_in(evidence.context)
-            .or_else(|| rules.command_in(evidence.diagnostic))
+        *step.get_or_init(|| {
+            rules
+                .command_in(evidence.context)
+                .or_else(|| rules.command_in(evidence.diagnostic))
+        })
     };
     if let Some(found) = by_text {
         // "User unknown" is demoted to a filter's refusal only on positive evidence: the
@@ -285,7 +290,9 @@ mod tests {
     use super::*;
 
     fn evidence(action: Action, status: &str, diagnostic: &'static str) -> Evidence<'static> {
+        let text_codes: Vec<StatusCode> = StatusCode::find_all(diagnostic).collect();
         Evidence {
+            text_codes: Box::leak(text_codes.into_boxed_slice()),
             action,
             status: StatusCode::parse(status),
             field_status: StatusCode::parse(status),
