@@ -27,6 +27,20 @@ fn corpus_dir() -> Option<PathBuf> {
     dir.join("labels.jsonl").is_file().then_some(dir)
 }
 
+/// The labelled corpus and its files, or `None` (said loudly) when it is absent.
+fn labelled_corpus() -> Option<(PathBuf, Vec<LabelledFile>)> {
+    let Some(dir) = corpus_dir() else {
+        eprintln!(
+            "\n*** SKIPPED: corpus not found. Set BOUNCE_CORPUS to a folder with labels.jsonl \
+             (default ../shared/corpus/dev). No accuracy was measured. ***\n"
+        );
+        return None;
+    };
+    let files =
+        corpus::read(&dir).unwrap_or_else(|error| panic!("cannot read the corpus: {error}"));
+    Some((dir, files))
+}
+
 #[derive(Default, Clone, Copy)]
 struct Tally {
     right: usize,
@@ -264,15 +278,9 @@ fn print_table(dir: &Path, scores: &Scores, floors: &[(&str, Tally, f64)]) {
 
 #[test]
 fn accuracy_on_the_labelled_corpus() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!(
-            "\n*** SKIPPED: corpus not found. Set BOUNCE_CORPUS to a folder with labels.jsonl \
-             (default ../shared/corpus/dev). No accuracy was measured. ***\n"
-        );
+    let Some((dir, files)) = labelled_corpus() else {
         return;
     };
-    let files =
-        corpus::read(&dir).unwrap_or_else(|error| panic!("cannot read the corpus: {error}"));
     let scores = score(&files, &Classifier::default());
     if std::env::var_os("BOUNCE_SCORE_VERBOSE").is_some() {
         for miss in &scores.misses {
@@ -307,12 +315,9 @@ fn accuracy_on_the_labelled_corpus() {
 /// checked on the half it was not written from.
 #[test]
 fn each_half_scored_by_a_model_trained_on_the_other() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("\n*** SKIPPED: corpus not found (see accuracy_on_the_labelled_corpus) ***\n");
+    let Some((_, files)) = labelled_corpus() else {
         return;
     };
-    let files =
-        corpus::read(&dir).unwrap_or_else(|error| panic!("cannot read the corpus: {error}"));
     let half = |half: Half| files.iter().filter(move |file| file.half == half);
     let mut reasons = Vec::new();
     for (scored, trained) in [(Half::A, Half::B), (Half::B, Half::A)] {
@@ -355,12 +360,9 @@ fn each_half_scored_by_a_model_trained_on_the_other() {
 /// right when it is.
 #[test]
 fn the_model_cross_validated() {
-    let Some(dir) = corpus_dir() else {
-        eprintln!("\n*** SKIPPED: corpus not found (see accuracy_on_the_labelled_corpus) ***\n");
+    let Some((_, files)) = labelled_corpus() else {
         return;
     };
-    let files =
-        corpus::read(&dir).unwrap_or_else(|error| panic!("cannot read the corpus: {error}"));
     let engine = Classifier::default();
     let mut all = Tally::default();
     let mut sure = Tally::default();
@@ -420,7 +422,7 @@ fn the_model_cross_validated() {
 #[test]
 fn the_shipped_model_is_reproducible() {
     let Some(dir) = corpus_dir() else {
-        eprintln!("\n*** SKIPPED: corpus not found (see accuracy_on_the_labelled_corpus) ***\n");
+        eprintln!("\n*** SKIPPED: corpus not found; the shipped model was not checked ***\n");
         return;
     };
     let shipped = include_str!("../assets/model/reasons.model");
