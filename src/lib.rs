@@ -10,6 +10,7 @@ pub mod cli;
 pub mod corpus;
 pub mod demo;
 pub mod families;
+pub mod files;
 pub mod gui;
 pub mod lists;
 pub mod mailfiles;

@@ -16,6 +16,7 @@ mod learned;
 mod model;
 mod notice;
 mod original;
+mod own_rules;
 mod parts;
 mod rules;
 mod ses;
@@ -26,6 +27,7 @@ pub use codes::StatusCode;
 pub use learned::{Guess, ModelError, TextModel, Trainer};
 pub use model::{Action, Bounce, Class, Kind, Original, Reason, Report};
 pub use original::VerpPattern;
+pub use own_rules::{OwnRule, OwnRules};
 pub use rules::RuleSet;
 
 use envelope::Envelope;
@@ -49,12 +51,18 @@ pub struct Classifier {
     verp: VerpPattern,
     /// The learned fallback; `None` is the model shipped with the app.
     model: Option<Arc<TextModel>>,
+    /// The operator's own rules, applied before the built-in tables.
+    own_rules: Option<Arc<OwnRules>>,
 }
 
 impl Classifier {
     /// An engine that decodes VERP bounce addresses written with `verp`.
     pub fn with_verp(verp: VerpPattern) -> Classifier {
-        Classifier { verp, model: None }
+        Classifier {
+            verp,
+            model: None,
+            own_rules: None,
+        }
     }
 
     /// This engine with another learned fallback: one retrained with the operator's labels,
@@ -63,6 +71,14 @@ impl Classifier {
     pub fn with_model(self, model: Arc<TextModel>) -> Classifier {
         Classifier {
             model: Some(model),
+            ..self
+        }
+    }
+
+    /// This engine with the operator's own rules, which decide before the built-in tables.
+    pub fn with_own_rules(self, own_rules: Arc<OwnRules>) -> Classifier {
+        Classifier {
+            own_rules: Some(own_rules),
             ..self
         }
     }
@@ -172,7 +188,7 @@ impl Classifier {
         let sole_recipient = found.len() == 1;
         report.bounces = found
             .into_iter()
-            .map(|finding| judge(finding, &context, sole_recipient, rules, self.model()))
+            .map(|finding| self.judge(finding, &context, sole_recipient, rules))
             .collect();
         report
     }
@@ -250,10 +266,78 @@ impl Classifier {
                 );
                 finding.action = notification.action;
                 finding.field_status = recipient.status.as_deref().and_then(StatusCode::parse);
-                judge(finding, "", false, rules, self.model())
+                self.judge(finding, "", false, rules)
             };
             bounce.feedback_type = notification.feedback_type.clone();
             report.bounces.push(bounce);
+        }
+    }
+
+    /// Decides one recipient's verdict. The status reported is the last code other than `X.0.0`
+    /// that the server wrote (a relay quoting the remote answer puts the remote code last), else
+    /// the `Status:` field.
+    fn judge(
+        &self,
+        finding: Finding,
+        context: &str,
+        sole_recipient: bool,
+        rules: &RuleSet,
+    ) -> Bounce {
+        let text_codes: Vec<StatusCode> = StatusCode::find_all(&finding.diagnostic).collect();
+        let in_text = text_codes
+            .iter()
+            .rev()
+            .find(|code| code.subject != 0 || code.detail != 0);
+        let status = in_text
+            .copied()
+            .or(finding.field_status)
+            .or_else(|| text_codes.first().copied());
+        let reply_code = if finding.program_output {
+            None
+        } else {
+            codes::find_reply_code(&finding.diagnostic)
+        };
+        let diagnostic = text::join_reply_lines(&finding.diagnostic);
+        let evidence_text = match &finding.status_comment {
+            Some(comment) => format!("{diagnostic} {comment}"),
+            None => diagnostic.into_owned(),
+        };
+        let evidence = Evidence {
+            action: finding.action,
+            status,
+            field_status: finding.field_status,
+            reply_code,
+            diagnostic: &evidence_text,
+            text_codes: &text_codes,
+            context,
+            sole_recipient,
+            program_output: finding.program_output,
+        };
+        let own_rule = self.own_rules.as_deref().and_then(|own| {
+            own.find(
+                &evidence_text,
+                status.map(|code| code.to_string()).as_deref(),
+                finding.reporting_mta.as_deref(),
+            )
+        });
+        let decided = match own_rule {
+            Some(rule) => verdict::by_own_rule(rule, &evidence),
+            None => verdict::decide(&evidence, rules, self.model()),
+        };
+        Bounce {
+            recipient: normalize_address(&finding.recipient),
+            action: finding.action,
+            status: status.map(|code| code.to_string()),
+            reply_code,
+            reason: decided.reason,
+            class: decided.class,
+            hard_bounce: decided.hard_bounce,
+            diagnostic: text::prefix(&finding.diagnostic, text::MAX_DIAGNOSTIC).to_string(),
+            remote_mta: finding.remote_mta,
+            reporting_mta: finding.reporting_mta,
+            last_attempt: finding.last_attempt,
+            feedback_type: None,
+            why: format!("{} (from the {})", decided.why, finding.source),
         }
     }
 
@@ -292,64 +376,6 @@ impl Classifier {
             feedback_type: None,
             why: decided.why,
         }
-    }
-}
-
-/// Decides one recipient's verdict. The status reported is the last code other than `X.0.0`
-/// that the server wrote (a relay quoting the remote answer puts the remote code last), else
-/// the `Status:` field.
-fn judge(
-    finding: Finding,
-    context: &str,
-    sole_recipient: bool,
-    rules: &RuleSet,
-    model: &TextModel,
-) -> Bounce {
-    let text_codes: Vec<StatusCode> = StatusCode::find_all(&finding.diagnostic).collect();
-    let in_text = text_codes
-        .iter()
-        .rev()
-        .find(|code| code.subject != 0 || code.detail != 0);
-    let status = in_text
-        .copied()
-        .or(finding.field_status)
-        .or_else(|| text_codes.first().copied());
-    let reply_code = if finding.program_output {
-        None
-    } else {
-        codes::find_reply_code(&finding.diagnostic)
-    };
-    let diagnostic = text::join_reply_lines(&finding.diagnostic);
-    let evidence_text = match &finding.status_comment {
-        Some(comment) => format!("{diagnostic} {comment}"),
-        None => diagnostic.into_owned(),
-    };
-    let evidence = Evidence {
-        action: finding.action,
-        status,
-        field_status: finding.field_status,
-        reply_code,
-        diagnostic: &evidence_text,
-        text_codes: &text_codes,
-        context,
-        sole_recipient,
-        program_output: finding.program_output,
-    };
-    let decided = verdict::decide(&evidence, rules, model);
-    Bounce {
-        recipient: normalize_address(&finding.recipient),
-        action: finding.action,
-        status: status.map(|code| code.to_string()),
-        reply_code,
-        reason: decided.reason,
-        class: decided.class,
-        hard_bounce: decided.hard_bounce,
-        diagnostic: text::prefix(&finding.diagnostic, text::MAX_DIAGNOSTIC).to_string(),
-        remote_mta: finding.remote_mta,
-        reporting_mta: finding.reporting_mta,
-        last_attempt: finding.last_attempt,
-        feedback_type: None,
-        why: format!("{} (from the {})", decided.why, finding.source),
     }
 }
 

@@ -58,10 +58,13 @@ impl SmtpCommand {
 }
 
 /// One `[section]` of a phrase table: its name, the words after the name, and its phrases.
-struct Section {
-    name: &'static str,
-    modifiers: &'static str,
-    phrases: Vec<&'static str>,
+pub(super) struct Section<'t> {
+    /// The word after `[`: a reason, an SMTP step, a notice kind.
+    pub name: &'t str,
+    /// The rest of the header (`certain`, or the conditions of an operator's rule).
+    pub modifiers: &'t str,
+    /// The phrases, each with the `# source:` text above it ("" when there is none).
+    pub phrases: Vec<(&'t str, &'t str)>,
 }
 
 /// The comment that names where the phrases below it come from. Every phrase needs one, in
@@ -85,28 +88,31 @@ impl<T: Copy> PhraseTable<T> {
         PhraseTable { meanings, matcher }
     }
 
-    /// Every match in `text` as (pattern index, end position). A phrase that begins (or ends)
-    /// with a letter or digit matches only where a word begins (or ends) too, so that a short
-    /// code word such as `bl001` never matches inside a message id.
+    /// Every match in `text` as (pattern index, end position), whole words only
+    /// ([`at_word_edges`]).
     fn matches<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
-        let bytes = text.as_bytes();
-        let word_byte = |index: Option<usize>| {
-            index
-                .and_then(|index| bytes.get(index))
-                .is_some_and(u8::is_ascii_alphanumeric)
-        };
         self.matcher
             .iter()
             .flat_map(move |matcher| matcher.find_overlapping_iter(text))
-            .filter(move |found| {
-                let phrase = bytes.get(found.start()..found.end()).unwrap_or(&[]);
-                let opens_a_word = phrase.first().is_some_and(u8::is_ascii_alphanumeric);
-                let closes_a_word = phrase.last().is_some_and(u8::is_ascii_alphanumeric);
-                !(opens_a_word && word_byte(found.start().checked_sub(1))
-                    || closes_a_word && word_byte(Some(found.end())))
-            })
+            .filter(move |found| at_word_edges(text, found.start(), found.end()))
             .map(|found| (found.pattern().as_usize(), found.end()))
     }
+}
+
+/// True when the match `start..end` in `text` begins where a word begins (if the phrase
+/// begins with a letter or digit) and ends where a word ends (likewise): phrases match whole
+/// words, so that a code word such as `bl001` never matches inside an id.
+pub(super) fn at_word_edges(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let word_byte = |index: Option<usize>| {
+        index
+            .and_then(|index| bytes.get(index))
+            .is_some_and(u8::is_ascii_alphanumeric)
+    };
+    let phrase = bytes.get(start..end).unwrap_or(&[]);
+    let opens_a_word = phrase.first().is_some_and(u8::is_ascii_alphanumeric);
+    let closes_a_word = phrase.last().is_some_and(u8::is_ascii_alphanumeric);
+    !(opens_a_word && word_byte(start.checked_sub(1)) || closes_a_word && word_byte(Some(end)))
 }
 
 /// All tables, loaded once.
@@ -154,7 +160,7 @@ impl RuleSet {
                     section
                         .phrases
                         .iter()
-                        .map(|phrase| ((reason, certain, position), *phrase)),
+                        .map(|(phrase, _)| ((reason, certain, position), *phrase)),
                 ),
                 _ => problems.push(format!(
                     "reasons.txt: unknown section [{} {}]",
@@ -166,7 +172,7 @@ impl RuleSet {
         for section in sections(command_table, "smtp-commands.txt", &mut problems) {
             match SmtpCommand::from_section(section.name) {
                 Some(command) => {
-                    commands.extend(section.phrases.iter().map(|phrase| (command, *phrase)))
+                    commands.extend(section.phrases.iter().map(|(phrase, _)| (command, *phrase)))
                 }
                 None => problems.push(format!(
                     "smtp-commands.txt: unknown section [{}]",
@@ -193,7 +199,7 @@ impl RuleSet {
         let mut delays = Vec::new();
         for section in sections(table, "notice-kinds.txt", &mut self.problems) {
             match section.name {
-                "delayed" => delays.extend(section.phrases.iter().map(|phrase| ((), *phrase))),
+                "delayed" => delays.extend(section.phrases.iter().map(|(phrase, _)| ((), *phrase))),
                 other => self
                     .problems
                     .push(format!("notice-kinds.txt: unknown section [{other}]")),
@@ -264,8 +270,8 @@ impl RuleSet {
     }
 
     fn read_status_table(&mut self, table: &'static str, problems: &mut Vec<String>) {
-        for (number, line, sourced) in sourced_lines(table) {
-            if !sourced {
+        for (number, line, source) in sourced_lines(table) {
+            if source.is_empty() {
                 require_source("status-codes.txt", number, line, problems);
             }
             let directive = line
@@ -323,24 +329,24 @@ fn code_key(code: &str) -> Option<CodeKey> {
     (parsed.to_string() == rest).then_some((class, parsed.subject, parsed.detail))
 }
 
-/// The lines of a table that say something, with their line number and whether a
-/// `# source:` comment stands above them (a `[section]` header starts over: every section
-/// names its own sources).
-fn sourced_lines(table: &'static str) -> impl Iterator<Item = (usize, &'static str, bool)> {
-    let mut sourced = false;
+/// The lines of a table that say something, with their line number and the `# source:` text
+/// above them ("" when there is none). A `[section]` header starts over: every section names
+/// its own sources.
+fn sourced_lines(table: &str) -> impl Iterator<Item = (usize, &str, &str)> {
+    let mut source = "";
     table.lines().enumerate().filter_map(move |(index, line)| {
         let line = line.trim();
-        if let Some(source) = line.strip_prefix(SOURCE_COMMENT) {
-            sourced = !source.trim().is_empty();
+        if let Some(named) = line.strip_prefix(SOURCE_COMMENT) {
+            source = named.trim();
             return None;
         }
         if line.is_empty() || line.starts_with('#') {
             return None;
         }
         if line.starts_with('[') && line.ends_with(']') {
-            sourced = false;
+            source = "";
         }
-        Some((index + 1, line, sourced))
+        Some((index + 1, line, source))
     })
 }
 
@@ -353,9 +359,13 @@ fn require_source(file: &str, number: usize, line: &str, problems: &mut Vec<Stri
 
 /// Splits a phrase table into its `[name modifiers]` sections. A phrase that starts with `[`
 /// is written `\\[…`. A phrase must stand below a `# source:` comment of its own section.
-fn sections(table: &'static str, file: &str, problems: &mut Vec<String>) -> Vec<Section> {
-    let mut sections: Vec<Section> = Vec::new();
-    for (number, line, sourced) in sourced_lines(table) {
+pub(super) fn sections<'t>(
+    table: &'t str,
+    file: &str,
+    problems: &mut Vec<String>,
+) -> Vec<Section<'t>> {
+    let mut sections: Vec<Section<'t>> = Vec::new();
+    for (number, line, source) in sourced_lines(table) {
         if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             let header = header.trim();
             let (name, modifiers) = header.split_once(' ').unwrap_or((header, ""));
@@ -366,12 +376,12 @@ fn sections(table: &'static str, file: &str, problems: &mut Vec<String>) -> Vec<
             });
             continue;
         }
-        if !sourced {
+        if source.is_empty() {
             require_source(file, number, line, problems);
         }
         let phrase = line.strip_prefix('\\').unwrap_or(line);
         match sections.last_mut() {
-            Some(section) => section.phrases.push(phrase),
+            Some(section) => section.phrases.push((phrase, source)),
             None => problems.push(format!("{file}:{number}: phrase before any [section]")),
         }
     }

@@ -10,6 +10,7 @@
 use super::codes::StatusCode;
 use super::learned::TextModel;
 use super::model::{Action, Class, Reason};
+use super::own_rules::OwnRule;
 use super::rules::{RuleSet, SmtpCommand};
 
 /// What the reader found for one recipient.
@@ -96,6 +97,16 @@ impl Evidence<'_> {
 pub fn decide(evidence: &Evidence<'_>, rules: &RuleSet, model: &TextModel) -> Verdict {
     let (reason, why) = reason_for(evidence, rules, model);
     verdict(reason, why, evidence)
+}
+
+/// The verdict of one of the operator's own rules: its class and reason, whatever the tables
+/// would say (a rule exists to overrule them).
+pub fn by_own_rule(rule: &OwnRule, evidence: &Evidence<'_>) -> Verdict {
+    let known = verdict(rule.reason, rule.describe(), evidence);
+    Verdict {
+        class: rule.class,
+        ..known
+    }
 }
 
 /// Builds the verdict for a reason that is already known (feedback reports, auto-replies,

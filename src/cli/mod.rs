@@ -15,6 +15,7 @@ macro_rules! say {
 mod accounts;
 mod classify;
 mod model;
+mod rules;
 mod store;
 
 use crate::gui::{Launch, View};
@@ -110,6 +111,15 @@ pub enum Command {
         /// The account (default: every account).
         name: Option<String>,
     },
+    /// Your own rules: a phrase of the server's words (and optionally a status code and a
+    /// reporting server) that decides the verdict before the built-in tables do.
+    Rules {
+        /// What to do with the rules.
+        #[command(subcommand)]
+        action: RuleAction,
+    },
+    /// Label one bounce by hand (what the review queue does); the label beats every rule.
+    Label(LabelArgs),
     /// Train or retrain the learned fallback that proposes a reason when no phrase or code
     /// decides.
     Model {
@@ -182,6 +192,94 @@ pub enum AccountAction {
     },
 }
 
+/// `bouncedesk rules …`
+#[derive(Debug, Subcommand)]
+pub enum RuleAction {
+    /// List the rules.
+    List,
+    /// Add a rule: shows what it changes in the stored history, then applies it.
+    Add {
+        /// The rule.
+        #[command(flatten)]
+        rule: RuleArgs,
+        /// Only show what it would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Change rule ID: shows what the change does to the history, then applies it.
+    Edit {
+        /// The rule's number (`rules list`).
+        id: i64,
+        /// The rule as it should be.
+        #[command(flatten)]
+        rule: RuleArgs,
+        /// Only show what it would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove rule ID: shows what the history becomes without it, then removes it.
+    Remove {
+        /// The rule's number (`rules list`).
+        id: i64,
+        /// Only show what it would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write every rule to a text file (the format of assets/rules/reasons.txt).
+    Export {
+        /// Where to write them.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Add the rules of a file written by `rules export`.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Only show what they would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// What a rule says.
+#[derive(Debug, clap::Args)]
+pub struct RuleArgs {
+    /// The words the server's reply must contain (whole words, case ignored).
+    #[arg(long)]
+    pub phrase: String,
+    /// The class it gives: hard, soft, sender, complaint, auto_reply or not_bounce.
+    #[arg(long)]
+    pub class: String,
+    /// The reason it gives (default: the class's usual one).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The enhanced status code the bounce must carry too (e.g. 5.7.1).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// The reporting server (or its domain) the report must come from too.
+    #[arg(long)]
+    pub mta: Option<String>,
+    /// Why, in your words.
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+/// `bouncedesk label …`
+#[derive(Debug, clap::Args)]
+pub struct LabelArgs {
+    /// The bounce's number (as the window's table and `stats` show it).
+    pub bounce: i64,
+    /// Its class from now on: hard, soft, sender, complaint, auto_reply or not_bounce.
+    #[arg(long)]
+    pub class: String,
+    /// Its reason from now on (default: the class's usual one).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Why, in your words.
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
 /// `bouncedesk model …`
 #[derive(Debug, Subcommand)]
 pub enum ModelAction {
@@ -230,6 +328,8 @@ pub fn run(cli: Cli, started: std::time::Instant) -> ExitCode {
         Some(Command::Account { action }) => accounts::run(db, action),
         Some(Command::Sync { name }) => accounts::sync(db, name.as_deref()),
         Some(Command::Model { action }) => model::run(db, action),
+        Some(Command::Rules { action }) => rules::run(db, action),
+        Some(Command::Label(args)) => rules::label(db, args),
         None => {
             let launch = Launch {
                 db,

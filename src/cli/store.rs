@@ -6,7 +6,7 @@
 use crate::lists::{self, ExportFormat, RowProblemKind};
 use crate::mailfiles;
 use crate::store::stats::Period;
-use crate::store::{IngestSummary, Prepared, Source, Store, today};
+use crate::store::{IngestSummary, Prepared, ReclassifySummary, Source, Store, today};
 use std::collections::HashSet;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
@@ -97,6 +97,13 @@ pub fn reclassify(db: Option<PathBuf>, dry_run: bool) -> ExitCode {
         Ok(summary) => summary,
         Err(error) => return fail(error),
     };
+    print_changes(&summary);
+    ExitCode::SUCCESS
+}
+
+/// Prints what a re-classification changed (or would change): each recipient, the counts per
+/// transition, and a summary line.
+pub(super) fn print_changes(summary: &ReclassifySummary) {
     for change in &summary.changes {
         say!(
             "message {:>7}  {:<40} {} → {}",
@@ -119,7 +126,6 @@ pub fn reclassify(db: Option<PathBuf>, dry_run: bool) -> ExitCode {
             " (dry run: nothing written)"
         }
     );
-    ExitCode::SUCCESS
 }
 
 /// `bouncedesk import LIST.csv`
@@ -194,24 +200,13 @@ pub fn export(
         None
     };
     // Written beside the target and renamed, so a failed export never leaves half a file.
-    let mut partial_name = output.as_os_str().to_owned();
-    partial_name.push(".partial");
-    let partial = PathBuf::from(partial_name);
-    let written = std::fs::File::create(&partial).and_then(|file| {
-        let mut out = std::io::BufWriter::new(file);
-        let count = match &stored {
-            Some(stored) => {
-                let keys: HashSet<String> =
-                    suppressed.iter().map(|row| row.recipient.clone()).collect();
-                lists::write_cleaned(&stored.list, &keys, &mut out)?
-            }
-            None => lists::write_suppression(format, &suppressed, &mut out)?,
-        };
-        let file = out.into_inner().map_err(|error| error.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&partial, output)?;
-        Ok(count)
+    let written = crate::files::write_atomically(output, |out| match &stored {
+        Some(stored) => {
+            let keys: HashSet<String> =
+                suppressed.iter().map(|row| row.recipient.clone()).collect();
+            lists::write_cleaned(&stored.list, &keys, out)
+        }
+        None => lists::write_suppression(format, &suppressed, out),
     });
     match written {
         Ok(count) => {
@@ -228,10 +223,7 @@ pub fn export(
             }
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            let _ = std::fs::remove_file(&partial);
-            fail(format!("{}: cannot write ({error})", output.display()))
-        }
+        Err(error) => fail(format!("{}: cannot write ({error})", output.display())),
     }
 }
 

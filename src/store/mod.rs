@@ -9,11 +9,12 @@
 mod accounts;
 pub mod browse;
 mod ingest;
-mod labels;
 mod lists;
 mod model;
 mod recipients;
 mod reclassify;
+mod review;
+mod rules;
 mod scope;
 pub mod stats;
 
@@ -23,6 +24,8 @@ pub use lists::StoredList;
 pub use model::Retrained;
 pub use recipients::{RecipientRow, SuppressedRow};
 pub use reclassify::{ReclassifySummary, VerdictChange};
+pub use review::{LabelUndo, ReviewExample, ReviewGroup};
+pub use rules::RuleChange;
 
 use crate::policy::Thresholds;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -36,6 +39,7 @@ pub const BATCH: usize = 500;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_table_order.sql"),
+    include_str!("migrations/0003_rules.sql"),
 ];
 
 /// What can go wrong with the store, each with the step that failed.
@@ -83,6 +87,9 @@ pub enum StoreError {
     /// The thing asked for is not in the store.
     #[error("{0} is not in the store")]
     NotFound(String),
+    /// What was asked cannot be done as asked; the text says why.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Shorthand for store results.

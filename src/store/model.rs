@@ -22,9 +22,9 @@ pub struct Retrained {
 }
 
 impl Store {
-    /// The engine to classify this store's mail with: the shipped one, with the operator's
-    /// retrained model when there is one.
-    pub fn classifier(&self) -> Result<Classifier> {
+    /// The shipped engine with the operator's retrained model when there is one (the rules
+    /// come on top, in `Store::classifier`).
+    pub(super) fn model_classifier(&self) -> Result<Classifier> {
         Ok(match self.local_model()? {
             Some(model) => Classifier::default().with_model(Arc::new(model)),
             None => Classifier::default(),

@@ -65,12 +65,24 @@ impl Store {
         classifier: &Classifier,
         dry_run: bool,
     ) -> Result<ReclassifySummary> {
-        let thresholds = self.thresholds()?;
         let ids: Vec<i64> = self
             .conn
             .prepare("SELECT id FROM messages ORDER BY id")?
             .query_map([], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        self.reclassify_messages(classifier, &ids, dry_run)
+    }
+
+    /// Replays the engine over the stored messages `ids` (in that order); writes the changes
+    /// unless `dry_run`. What a rule can change is known in advance, so a rule's effect is
+    /// this over the messages it can touch.
+    pub(super) fn reclassify_messages(
+        &mut self,
+        classifier: &Classifier,
+        ids: &[i64],
+        dry_run: bool,
+    ) -> Result<ReclassifySummary> {
+        let thresholds = self.thresholds()?;
         let mut summary = ReclassifySummary {
             applied: !dry_run,
             ..ReclassifySummary::default()
