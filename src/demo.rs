@@ -4,7 +4,8 @@
 //!
 //! Thirteen weekly issues of a newsletter bounce the way real lists do (dead addresses, full
 //! mailboxes that recur until the policy suppresses them, delays, complaints, out-of-office
-//! replies, a few notices nobody could classify), and in the last days one provider starts
+//! replies, a few notices nobody could classify, a company gateway's own wording repeated for
+//! every address there), and in the last days one provider starts
 //! rejecting the sender over DMARC while another block-lists its IP: the two things the
 //! dashboard's sender alerts exist for. The data is generated from a fixed seed, dated
 //! relative to `now`, so the demo always shows "this week".
@@ -41,6 +42,8 @@ const TOO_MANY_CONNECTIONS: Template = template!("too-many-connections");
 const COMPLAINT: Template = template!("complaint");
 const VACATION: Template = template!("vacation");
 const UNCLEAR_NOTICE: Template = template!("unclear-notice");
+const GATEWAY_PARKED: Template = template!("gateway-parked");
+const ODD_NOTICE: Template = template!("odd-notice");
 
 /// Recipient domains and how many subscribers of 1,000 sit there.
 const DOMAINS: [(&str, u32); 12] = [
@@ -188,6 +191,19 @@ fn drafts(rng: &mut fastrand::Rng, subscribers: &[String], now: i64) -> Vec<Draf
                 _ => &USER_UNKNOWN,
             };
             add(template, recipient, rng);
+        }
+        // The last three issues: a company's mail gateway answers in words of its own, the
+        // same for every address there — a group worth one decision in the review queue.
+        if week >= ISSUES - 3 {
+            for recipient in pick_at(rng, subscribers, &["acme-corp.example"], 5) {
+                add(&GATEWAY_PARKED, &recipient, rng);
+            }
+        }
+        // And once, a reply nobody else writes.
+        if week == ISSUES - 1 {
+            for recipient in pick_at(rng, subscribers, &["proton.me"], 1) {
+                add(&ODD_NOTICE, &recipient, rng);
+            }
         }
         // The last two issues: Yahoo starts refusing over DMARC, Microsoft block-lists the IP.
         if week >= ISSUES - 2 {

@@ -11,12 +11,14 @@ use super::look;
 use super::passwords::{PasswordPrompt, Passwords, Prompted};
 use super::range::Range;
 use super::reader::Reader;
+use super::review::{Decision, ReviewAction, ReviewView};
+use super::rules_view::{RulesAction, RulesView};
 use super::table::BounceTable;
 use super::table::DetailAction;
 use super::welcome::{self, Welcome};
-use crate::store::Store;
 use crate::store::browse::BounceSort;
 use crate::store::stats::DAY;
+use crate::store::{RuleChange, Store};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,10 @@ pub enum View {
     Dashboard,
     /// The bounce table and one bounce in full.
     Bounces,
+    /// The bounces the engine could not decide, grouped, to label a group at a time.
+    Review,
+    /// The operator's own rules.
+    Rules,
     /// Mailboxes to read.
     Accounts,
 }
@@ -93,6 +99,10 @@ pub struct BounceDesk {
     pub dashboard: Dashboard,
     /// Table state.
     pub table: BounceTable,
+    /// Review queue state.
+    pub review: ReviewView,
+    /// Rules view state.
+    pub rules: RulesView,
     /// Accounts view state.
     pub accounts: AccountsView,
     passwords: Passwords,
@@ -135,6 +145,8 @@ impl BounceDesk {
                 ..Dashboard::default()
             },
             table: BounceTable::sorted(remembered.sort),
+            review: ReviewView::default(),
+            rules: RulesView::default(),
             accounts: AccountsView::default(),
             passwords: Passwords::default(),
             prompt: None,
@@ -161,6 +173,7 @@ impl BounceDesk {
     pub fn settled(&self) -> bool {
         !self.table.typing()
             && !self.table.changed
+            && !self.jobs.changing_rule
             && !self.reader.busy()
             && self.reader.summaries.is_some()
             && self.reader.matches.is_some()
@@ -265,6 +278,8 @@ impl BounceDesk {
         self.ask_summaries();
         self.table.selected = None;
         self.ask_matches();
+        self.reader.ask_review(self.account.clone());
+        self.reader.ask_rules();
     }
 
     /// Shows another period; a day picked on the chart no longer applies.
@@ -423,6 +438,85 @@ impl BounceDesk {
         }
     }
 
+    /// Does what the operator asked in the review queue.
+    fn act_on_review(&mut self, action: ReviewAction) {
+        match action {
+            ReviewAction::Label {
+                group,
+                class,
+                reason,
+            } => {
+                let note = format!("review queue: {} bounces alike", group.ids.len());
+                let labelled = match &mut self.store {
+                    Some(store) => store
+                        .label_bounces(&group.ids, class, reason, &note)
+                        .map_err(|error| error.to_string()),
+                    None => Err("the store is not open".to_string()),
+                };
+                match labelled {
+                    Ok(undo) => {
+                        self.notice = Some(format!(
+                            "Labelled {} bounce(s) {} / {reason} by hand.",
+                            undo.bounces(),
+                            look::class_label(class.as_str())
+                        ));
+                        self.review.last = Some(Decision {
+                            undo,
+                            group,
+                            class,
+                            reason,
+                        });
+                        self.review.rule = None;
+                        self.retrain_offer = true;
+                        self.reload_after_edit();
+                    }
+                    Err(error) => {
+                        self.problem = Some(format!("The group was not labelled: {error}"))
+                    }
+                }
+            }
+            ReviewAction::Undo => {
+                let Some(decision) = self.review.last.take() else {
+                    return;
+                };
+                self.review.rule = None;
+                let done = format!(
+                    "Took back the label of {} bounce(s).",
+                    decision.undo.bounces()
+                );
+                self.change_store(done, "Not undone", |store| {
+                    store.undo_labels(&decision.undo)
+                });
+                self.reader.ask_review(self.account.clone());
+            }
+            ReviewAction::Preview(change) => self.reader.ask_rule_effect(change),
+            ReviewAction::Save(change) => self.save_rule(change),
+        }
+    }
+
+    /// Does what the operator asked in the Rules view.
+    fn act_on_rules(&mut self, action: RulesAction) {
+        match action {
+            RulesAction::Preview(change) => self.reader.ask_rule_effect(change),
+            RulesAction::Save(change) => self.save_rule(change),
+        }
+    }
+
+    /// Makes a rule change on the jobs thread (it re-classifies the history it touches).
+    fn save_rule(&mut self, change: RuleChange) {
+        self.jobs.start_rule_change(change);
+    }
+
+    /// Asks again for what an edit of the store can change: the numbers, the table, the
+    /// review queue and the rules.
+    fn reload_after_edit(&mut self) {
+        self.reader.forget_detail();
+        self.ask_summaries();
+        self.ask_matches();
+        self.reader.ask_review(self.account.clone());
+        self.reader.ask_rules();
+    }
+
     /// Keeps `address` on the list whatever it bounces, or hands it back to the policy.
     fn keep(&mut self, address: &str, keep: bool) {
         let done = if keep {
@@ -450,20 +544,32 @@ impl BounceDesk {
         match result {
             Ok(()) => {
                 self.notice = Some(done);
-                self.reader.forget_detail();
-                self.ask_summaries();
-                self.ask_matches();
+                self.reload_after_edit();
             }
             Err(error) => self.problem = Some(format!("{failed}: {error}")),
         }
     }
 
-    /// Takes in what the jobs reported: a finished sync reloads the views; a refused
-    /// password is forgotten so that the next sync asks for it.
+    /// Takes in what the jobs reported: a finished sync or rule change reloads the views; a
+    /// refused password is forgotten so that the next sync asks for it.
     fn take_job_news(&mut self) {
         if self.jobs.receive() {
             for account in std::mem::take(&mut self.jobs.refused) {
                 self.passwords.forget(&account);
+            }
+            if let Some(result) = self.jobs.rule_changed.take() {
+                self.reader.forget_rule_effect();
+                match result {
+                    Ok((id, summary)) => {
+                        self.review.rule = None;
+                        self.notice = Some(format!(
+                            "Rule {id} saved: {} bounce(s) of the history changed; later mail \
+                             follows it.",
+                            summary.changes.len()
+                        ));
+                    }
+                    Err(error) => self.problem = Some(format!("The rule was not saved: {error}")),
+                }
             }
             self.reload();
             self.reload_accounts();
@@ -485,7 +591,9 @@ impl BounceDesk {
             for (view, name, key) in [
                 (View::Dashboard, "Dashboard", "Ctrl+1"),
                 (View::Bounces, "Bounces", "Ctrl+2"),
-                (View::Accounts, "Accounts", "Ctrl+3"),
+                (View::Review, "Review", "Ctrl+3"),
+                (View::Rules, "Rules", "Ctrl+4"),
+                (View::Accounts, "Accounts", "Ctrl+5"),
             ] {
                 ui.selectable_value(&mut self.view, view, name)
                     .on_hover_text(key);
@@ -606,7 +714,9 @@ impl BounceDesk {
         for (key, view) in [
             (Key::Num1, View::Dashboard),
             (Key::Num2, View::Bounces),
-            (Key::Num3, View::Accounts),
+            (Key::Num3, View::Review),
+            (Key::Num4, View::Rules),
+            (Key::Num5, View::Accounts),
         ] {
             if ui.input_mut(|input| {
                 input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key))
@@ -653,6 +763,37 @@ impl BounceDesk {
                 Some(DetailAction::Keep { address, keep }) => self.keep(&address, keep),
                 None => {}
             },
+            View::Review => {
+                let effect = self.reader.rule_effect.as_deref();
+                let action = self.review.show(
+                    ui,
+                    self.reader.review.as_deref(),
+                    effect,
+                    self.reader.rule_effect_pending,
+                    self.jobs.changing_rule,
+                );
+                if let Some(action) = action {
+                    self.act_on_review(action);
+                }
+            }
+            View::Rules => {
+                let effect = self.reader.rule_effect.as_deref();
+                let action = egui::ScrollArea::vertical()
+                    .id_salt("rules")
+                    .show(ui, |ui| {
+                        self.rules.show(
+                            ui,
+                            self.reader.rules.as_deref(),
+                            effect,
+                            self.reader.rule_effect_pending,
+                            self.jobs.changing_rule,
+                        )
+                    })
+                    .inner;
+                if let Some(action) = action {
+                    self.act_on_rules(action);
+                }
+            }
             View::Accounts if self.is_demo() => {
                 ui.heading("Accounts");
                 ui.label(

@@ -1,8 +1,9 @@
-//! Work the window starts and must not wait for: syncing accounts and testing a connection.
+//! Work the window starts and must not wait for: syncing accounts, testing a connection, and
+//! applying a rule change over the stored history.
 //! Each runs on its own thread with its own store connection and reports through a channel;
 //! the window drains it every frame and is woken for each report.
 
-use crate::store::{Account, Store};
+use crate::store::{Account, ReclassifySummary, RuleChange, Store};
 use crate::sync::{self, SyncError, SyncEvent, SyncSummary};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +31,11 @@ pub enum JobEvent {
     },
     /// Every account of the run is done.
     AllDone,
+    /// A rule change was made and the history re-classified (or why not).
+    RuleChanged {
+        /// The rule's number and what changed, or why nothing did.
+        result: Result<(i64, ReclassifySummary), String>,
+    },
     /// A connection test ended.
     Tested {
         /// The account.
@@ -131,6 +137,10 @@ pub struct Jobs {
     pub testing: Option<String>,
     /// The last connection test's account and result.
     pub tested: Option<(String, Result<Vec<String>, TestFailure>)>,
+    /// True while a rule change is being applied.
+    pub changing_rule: bool,
+    /// How the last rule change ended (taken by the window when it reloads).
+    pub rule_changed: Option<Result<(i64, ReclassifySummary), String>>,
 }
 
 impl Jobs {
@@ -148,7 +158,33 @@ impl Jobs {
             refused: Vec::new(),
             testing: None,
             tested: None,
+            changing_rule: false,
+            rule_changed: None,
         }
+    }
+
+    /// Makes `change` on its own store connection and re-classifies the history it touches,
+    /// unless a rule change runs already.
+    pub fn start_rule_change(&mut self, change: RuleChange) {
+        if self.changing_rule {
+            return;
+        }
+        self.changing_rule = true;
+        let (path, sender, wake) = (
+            self.store_path.clone(),
+            self.sender.clone(),
+            self.wake.clone(),
+        );
+        let failed = JobEvent::RuleChanged {
+            result: Err("cannot start the rule thread".into()),
+        };
+        self.spawn(failed, move || {
+            let result = Store::open(&path)
+                .and_then(|mut store| store.change_rule(&change))
+                .map_err(|error| error.to_string());
+            let _ = sender.send(JobEvent::RuleChanged { result });
+            wake();
+        });
     }
 
     /// Syncs `accounts` (each with its password) one after the other, unless a sync runs.
@@ -230,7 +266,8 @@ impl Jobs {
         }
     }
 
-    /// Takes in every report; returns true when a sync finished (the views reload then).
+    /// Takes in every report; returns true when a sync or a rule change finished (the views
+    /// reload then).
     pub fn receive(&mut self) -> bool {
         let mut finished = false;
         while let Ok(event) = self.events.try_recv() {
@@ -239,7 +276,7 @@ impl Jobs {
         finished
     }
 
-    /// Applies one report; returns true when it ends a sync run.
+    /// Applies one report; returns true when it ends a sync run or a rule change.
     fn apply(&mut self, event: JobEvent) -> bool {
         match event {
             JobEvent::Progress { account, event } => {
@@ -270,6 +307,11 @@ impl Jobs {
             JobEvent::Tested { account, result } => {
                 self.testing = None;
                 self.tested = Some((account, result));
+            }
+            JobEvent::RuleChanged { result } => {
+                self.changing_rule = false;
+                self.rule_changed = Some(result);
+                return true;
             }
         }
         false

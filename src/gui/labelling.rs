@@ -56,34 +56,7 @@ impl LabelForm {
         let mut saved = None;
         ui.label(RichText::new("Label by hand").strong());
         ui.horizontal_wrapped(|ui| {
-            let before = self.class;
-            egui::ComboBox::from_label("Label class")
-                .selected_text(class_label(self.class.as_str()))
-                .show_ui(ui, |ui| {
-                    let choices = Class::ALL
-                        .into_iter()
-                        .filter(|class| !matches!(class, Class::Unknown | Class::NotBounce));
-                    for class in choices {
-                        ui.selectable_value(&mut self.class, class, class_label(class.as_str()));
-                    }
-                });
-            if self.class != before
-                && self.reason.class() != self.class
-                && let Some(reason) = first_reason_of(self.class)
-            {
-                self.reason = reason;
-            }
-            egui::ComboBox::from_label("Label reason")
-                .selected_text(self.reason.as_str())
-                .show_ui(ui, |ui| {
-                    // The reasons of the chosen class first, then every other.
-                    let (mine, others): (Vec<Reason>, Vec<Reason>) = Reason::ALL
-                        .iter()
-                        .partition(|reason| reason.class() == self.class);
-                    for reason in mine.into_iter().chain(others) {
-                        ui.selectable_value(&mut self.reason, reason, reason.as_str());
-                    }
-                });
+            verdict_pickers(ui, &mut self.class, &mut self.reason, "Label");
         });
         ui.horizontal(|ui| {
             let label = ui.label("Note");
@@ -112,7 +85,41 @@ impl LabelForm {
     }
 }
 
-fn first_reason_of(class: Class) -> Option<Reason> {
+/// The class and reason pickers of a verdict given by hand (`{name} class`, `{name} reason`):
+/// choosing a class moves the reason to that class's first one unless it already fits, and
+/// the reasons of the chosen class are listed first.
+pub fn verdict_pickers(ui: &mut Ui, class: &mut Class, reason: &mut Reason, name: &str) {
+    let before = *class;
+    egui::ComboBox::from_label(format!("{name} class"))
+        .selected_text(class_label(class.as_str()))
+        .show_ui(ui, |ui| {
+            let choices = Class::ALL
+                .into_iter()
+                .filter(|class| !matches!(class, Class::Unknown | Class::NotBounce));
+            for choice in choices {
+                ui.selectable_value(class, choice, class_label(choice.as_str()));
+            }
+        });
+    if *class != before
+        && reason.class() != *class
+        && let Some(first) = first_reason_of(*class)
+    {
+        *reason = first;
+    }
+    egui::ComboBox::from_label(format!("{name} reason"))
+        .selected_text(reason.as_str())
+        .show_ui(ui, |ui| {
+            let (mine, others): (Vec<Reason>, Vec<Reason>) = Reason::ALL
+                .iter()
+                .partition(|candidate| candidate.class() == *class);
+            for choice in mine.into_iter().chain(others) {
+                ui.selectable_value(reason, choice, choice.as_str());
+            }
+        });
+}
+
+/// The first reason of `class`, in the table's order: its usual one.
+pub fn first_reason_of(class: Class) -> Option<Reason> {
     Reason::ALL
         .iter()
         .copied()

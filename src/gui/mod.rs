@@ -16,6 +16,9 @@ mod look;
 mod passwords;
 mod range;
 mod reader;
+mod review;
+mod rule_form;
+mod rules_view;
 mod table;
 mod welcome;
 

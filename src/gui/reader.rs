@@ -7,9 +7,10 @@
 //! it settles that question only.
 
 use super::range::Range;
-use crate::store::Store;
+use crate::classify::OwnRule;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceRow, BounceSort, PAGE};
 use crate::store::stats::Summary;
+use crate::store::{ReclassifySummary, ReviewGroup, RuleChange, Store};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +23,9 @@ enum Asked {
     Matches { generation: u64 },
     Page { version: u64, page: usize },
     Detail { id: i64 },
+    Review { generation: u64 },
+    Rules { generation: u64 },
+    RuleEffect { generation: u64 },
 }
 
 /// A question for the reader thread.
@@ -46,6 +50,17 @@ enum Question {
     Detail {
         id: i64,
     },
+    Review {
+        generation: u64,
+        account: Option<String>,
+    },
+    Rules {
+        generation: u64,
+    },
+    RuleEffect {
+        generation: u64,
+        change: RuleChange,
+    },
 }
 
 impl Question {
@@ -62,6 +77,15 @@ impl Question {
                 page: *page,
             },
             Question::Detail { id } => Asked::Detail { id: *id },
+            Question::Review { generation, .. } => Asked::Review {
+                generation: *generation,
+            },
+            Question::Rules { generation } => Asked::Rules {
+                generation: *generation,
+            },
+            Question::RuleEffect { generation, .. } => Asked::RuleEffect {
+                generation: *generation,
+            },
         }
     }
 }
@@ -72,6 +96,9 @@ enum Found {
     Matches(Arc<[i64]>),
     Page(Vec<Option<BounceRow>>),
     Detail(Box<BounceDetail>),
+    Review(Arc<[ReviewGroup]>),
+    Rules(Vec<OwnRule>),
+    RuleEffect(Box<(RuleChange, ReclassifySummary)>),
 }
 
 /// The dashboard's numbers for a period and the one before it (for "vs last week").
@@ -111,6 +138,20 @@ pub struct Reader {
     detail_pending: Option<i64>,
     /// The last error, in words (cleared by the next good answer).
     pub error: Option<String>,
+    review_generation: u64,
+    /// The review queue's groups, biggest first; `None` until the first answer.
+    pub review: Option<Arc<[ReviewGroup]>>,
+    /// True while a review question is open.
+    pub review_pending: bool,
+    rules_generation: u64,
+    /// The operator's rules; `None` until the first answer.
+    pub rules: Option<Vec<OwnRule>>,
+    rules_pending: bool,
+    effect_generation: u64,
+    /// What the last rule change asked about would do to the history, with that change.
+    pub rule_effect: Option<Box<(RuleChange, ReclassifySummary)>>,
+    /// True while a rule's effect is being worked out.
+    pub rule_effect_pending: bool,
 }
 
 impl Reader {
@@ -140,7 +181,52 @@ impl Reader {
             detail: None,
             detail_pending: None,
             error: None,
+            review_generation: 0,
+            review: None,
+            review_pending: false,
+            rules_generation: 0,
+            rules: None,
+            rules_pending: false,
+            effect_generation: 0,
+            rule_effect: None,
+            rule_effect_pending: false,
         }
+    }
+
+    /// Asks for the review queue's groups, in one account's mail or in all.
+    pub fn ask_review(&mut self, account: Option<String>) {
+        self.review_generation += 1;
+        self.review_pending = true;
+        let generation = self.review_generation;
+        self.ask(Question::Review {
+            generation,
+            account,
+        });
+    }
+
+    /// Asks for the operator's rules.
+    pub fn ask_rules(&mut self) {
+        self.rules_generation += 1;
+        self.rules_pending = true;
+        let generation = self.rules_generation;
+        self.ask(Question::Rules { generation });
+    }
+
+    /// Asks what `change` would do to the stored history (the last effect shown is dropped,
+    /// so an effect on screen is always that of the change asked about).
+    pub fn ask_rule_effect(&mut self, change: RuleChange) {
+        self.effect_generation += 1;
+        self.rule_effect = None;
+        self.rule_effect_pending = true;
+        let generation = self.effect_generation;
+        self.ask(Question::RuleEffect { generation, change });
+    }
+
+    /// Drops the rule effect shown (the change was saved or abandoned).
+    pub fn forget_rule_effect(&mut self) {
+        self.effect_generation += 1;
+        self.rule_effect = None;
+        self.rule_effect_pending = false;
     }
 
     fn ask(&mut self, question: Question) {
@@ -254,6 +340,24 @@ impl Reader {
                 }
                 self.detail = Some(detail);
             }
+            (Asked::Review { generation }, Found::Review(groups))
+                if generation == self.review_generation =>
+            {
+                self.review = Some(groups);
+                self.review_pending = false;
+            }
+            (Asked::Rules { generation }, Found::Rules(rules))
+                if generation == self.rules_generation =>
+            {
+                self.rules = Some(rules);
+                self.rules_pending = false;
+            }
+            (Asked::RuleEffect { generation }, Found::RuleEffect(effect))
+                if generation == self.effect_generation =>
+            {
+                self.rule_effect = Some(effect);
+                self.rule_effect_pending = false;
+            }
             _ => {} // an answer to a question asked again since
         }
     }
@@ -278,6 +382,18 @@ impl Reader {
                 self.detail_pending = None;
                 true
             }
+            Asked::Review { generation } if generation == self.review_generation => {
+                self.review_pending = false;
+                true
+            }
+            Asked::Rules { generation } if generation == self.rules_generation => {
+                self.rules_pending = false;
+                true
+            }
+            Asked::RuleEffect { generation } if generation == self.effect_generation => {
+                self.rule_effect_pending = false;
+                true
+            }
             _ => false,
         };
         if current {
@@ -289,6 +405,9 @@ impl Reader {
     pub fn busy(&self) -> bool {
         self.summaries_pending
             || self.matches_pending
+            || self.review_pending
+            || self.rules_pending
+            || self.rule_effect_pending
             || self.detail_pending.is_some()
             || self.pages.len() + self.pages_failed.len() < self.pages_asked.len()
     }
@@ -316,7 +435,7 @@ fn serve(
             let result = match opened {
                 Ok(mut open) => {
                     let result = narrow(&mut open, &question)
-                        .and_then(|()| answer(&open, question))
+                        .and_then(|()| answer(&mut open, question))
                         .map_err(|error| error.to_string());
                     store = Some(open);
                     result
@@ -331,21 +450,28 @@ fn serve(
     }
 }
 
-/// Drops summary and match questions that a newer one of the same sort replaces.
+/// Drops the questions that a newer one of the same sort replaces (all but pages and
+/// details, which each ask for something else).
 fn newest_only(questions: Vec<Question>) -> Vec<Question> {
-    let last_summary = questions
-        .iter()
-        .rposition(|q| matches!(q, Question::Summaries { .. }));
-    let last_matches = questions
-        .iter()
-        .rposition(|q| matches!(q, Question::Matches { .. }));
+    let last = |sort: fn(&Question) -> bool| questions.iter().rposition(sort);
+    let last_summary = last(|q| matches!(q, Question::Summaries { .. }));
+    let last_matches = last(|q| matches!(q, Question::Matches { .. }));
+    let last_review = last(|q| matches!(q, Question::Review { .. }));
+    let last_rules = last(|q| matches!(q, Question::Rules { .. }));
+    let last_effect = last(|q| matches!(q, Question::RuleEffect { .. }));
     questions
         .into_iter()
         .enumerate()
-        .filter(|(index, question)| match question {
-            Question::Summaries { .. } => Some(*index) == last_summary,
-            Question::Matches { .. } => Some(*index) == last_matches,
-            _ => true,
+        .filter(|(index, question)| {
+            let newest = match question {
+                Question::Summaries { .. } => last_summary,
+                Question::Matches { .. } => last_matches,
+                Question::Review { .. } => last_review,
+                Question::Rules { .. } => last_rules,
+                Question::RuleEffect { .. } => last_effect,
+                Question::Page { .. } | Question::Detail { .. } => return true,
+            };
+            Some(*index) == newest
         })
         .map(|(_, question)| question)
         .collect()
@@ -355,14 +481,16 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
 /// since, and does nothing when nothing changed).
 fn narrow(store: &mut Store, question: &Question) -> crate::store::Result<()> {
     match question {
-        Question::Summaries { account, .. } | Question::Matches { account, .. } => {
-            store.scope(account.as_deref())
-        }
-        Question::Page { .. } | Question::Detail { .. } => Ok(()),
+        Question::Summaries { account, .. }
+        | Question::Matches { account, .. }
+        | Question::Review { account, .. } => store.scope(account.as_deref()),
+        // A rule acts on all mail, whichever account is shown.
+        Question::RuleEffect { .. } => store.scope(None),
+        Question::Page { .. } | Question::Detail { .. } | Question::Rules { .. } => Ok(()),
     }
 }
 
-fn answer(store: &Store, question: Question) -> crate::store::Result<Found> {
+fn answer(store: &mut Store, question: Question) -> crate::store::Result<Found> {
     Ok(match question {
         Question::Summaries { range, today, .. } => Found::Summaries(Summaries {
             range,
@@ -377,5 +505,11 @@ fn answer(store: &Store, question: Question) -> crate::store::Result<Found> {
         }
         Question::Page { ids, .. } => Found::Page(store.bounce_rows(&ids)?),
         Question::Detail { id } => Found::Detail(Box::new(store.bounce_detail(id)?)),
+        Question::Review { .. } => Found::Review(store.review_groups()?.into()),
+        Question::Rules { .. } => Found::Rules(store.rules()?),
+        Question::RuleEffect { change, .. } => {
+            let effect = store.rule_effect(&change)?;
+            Found::RuleEffect(Box::new((change, effect)))
+        }
     })
 }

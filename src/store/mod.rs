@@ -24,7 +24,7 @@ pub use lists::StoredList;
 pub use model::Retrained;
 pub use recipients::{RecipientRow, SuppressedRow};
 pub use reclassify::{ReclassifySummary, VerdictChange};
-pub use review::{LabelUndo, ReviewExample, ReviewGroup};
+pub use review::{LabelUndo, ReviewExample, ReviewGroup, suggested_phrase};
 pub use rules::RuleChange;
 
 use crate::policy::Thresholds;

@@ -252,9 +252,14 @@ impl Store {
 /// `#`, `ID`), the rest lower-cased and whitespace collapsed.
 pub fn signature(diagnostic: &str) -> String {
     let mut out = String::with_capacity(diagnostic.len().min(400));
-    for word in diagnostic.split_whitespace() {
+    for (position, word) in diagnostic.split_whitespace().enumerate() {
         if !out.is_empty() {
             out.push(' ');
+        }
+        // A reply code opens a reply; three digits anywhere else are a number like any other.
+        if position == 0 && is_reply_code(word) {
+            out.push_str(word);
+            continue;
         }
         out.push_str(&mask(word));
         if out.len() > 400 {
@@ -278,7 +283,7 @@ fn mask(word: &str) -> String {
     } else if core.contains('.') && letters > 0 && !is_status_code(core) {
         "HOST"
     } else if digits > 0 && letters == 0 {
-        if is_status_code(core) || is_reply_code(core) {
+        if is_status_code(core) {
             return word.to_lowercase();
         }
         "#"
@@ -290,12 +295,43 @@ fn mask(word: &str) -> String {
     format!("{lead}{masked}{trail}")
 }
 
+/// The phrase a rule made from a group would most likely want: the longest run of the
+/// signature's words that names no one (no masked word, no number or code).
+pub fn suggested_phrase(signature: &str) -> String {
+    let mut runs: Vec<Vec<&str>> = vec![Vec::new()];
+    for word in signature.split(' ') {
+        let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let plain = !core.is_empty()
+            && !core.chars().any(|c| c.is_ascii_digit() || c.is_uppercase())
+            && !matches!(core, "ADDRESS" | "HOST" | "ID");
+        let opens = word.starts_with(|c: char| !c.is_alphanumeric());
+        let closes = word.ends_with(|c: char| !c.is_alphanumeric());
+        if !plain || opens {
+            runs.push(Vec::new());
+        }
+        if plain {
+            if let Some(run) = runs.last_mut() {
+                run.push(core);
+            }
+            if closes {
+                runs.push(Vec::new());
+            }
+        }
+    }
+    runs.into_iter()
+        .map(|run| run.join(" "))
+        .max_by_key(String::len)
+        .unwrap_or_default()
+}
+
 fn is_status_code(word: &str) -> bool {
     crate::classify::StatusCode::parse(word).is_some_and(|code| code.to_string() == word)
 }
 
 fn is_reply_code(word: &str) -> bool {
-    word.len() == 3 && matches!(word.as_bytes().first(), Some(b'2' | b'4' | b'5'))
+    word.len() == 3
+        && word.bytes().all(|b| b.is_ascii_digit())
+        && matches!(word.as_bytes().first(), Some(b'2' | b'4' | b'5'))
 }
 
 #[cfg(test)]
@@ -305,16 +341,22 @@ mod tests {
     #[test]
     fn signatures_mask_what_varies_and_keep_what_is_said() {
         let one = signature(
-            "550 5.7.1 <ann@example.org>: Refused by gw3.example.net ref 4f3a2b91, try in 30 minutes",
+            "550 5.7.1 <ann@example.org>: Refused by gw3.example.net ref 4f3a2b91, try in 30 minutes, case 524",
         );
         let two = signature(
-            "550 5.7.1 <bob@example.com>: Refused by gw1.example.net ref 77aa0c12, try in 10 minutes",
+            "550 5.7.1 <bob@example.com>: Refused by gw1.example.net ref 77aa0c12, try in 10 minutes, case 411",
         );
         assert_eq!(one, two);
         assert_eq!(
             one,
-            "550 5.7.1 <ADDRESS>: refused by HOST ref ID, try in # minutes"
+            "550 5.7.1 <ADDRESS>: refused by HOST ref ID, try in # minutes, case #"
         );
         assert_ne!(one, signature("550 5.7.1 <ann@example.org>: Mailbox full"));
+        assert_eq!(suggested_phrase(&one), "refused by");
+        assert_eq!(
+            suggested_phrase("550 5.0.0 zorglub has frobnicated ADDRESS (ticket ID)"),
+            "zorglub has frobnicated"
+        );
+        assert_eq!(suggested_phrase("# #"), "");
     }
 }
