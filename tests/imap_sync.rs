@@ -221,3 +221,42 @@ fn cancel_stops_between_batches_and_keeps_what_was_stored() {
     assert_eq!(rest.new_messages as i64, 600 - stored);
     assert_eq!(count(&store), (600, 600));
 }
+
+/// A rule the operator made (in the window or with `bouncedesk rules add`: one store
+/// operation) decides what the next sync brings.
+#[test]
+fn the_operators_rules_decide_what_a_sync_brings() {
+    use bouncedesk::classify::{Class, OwnRule, Reason};
+    use bouncedesk::store::RuleChange;
+    let parked = |i: usize| {
+        support::dsn(
+            i,
+            &format!("staff{i}@acme.example"),
+            "failed",
+            "5.0.0",
+            &format!("550 5.0.0 Inbox parked by AcmeGuard, case {i}"),
+            T0,
+        )
+    };
+    let server = Dovecot::start(true, &(1..=3).map(parked).collect::<Vec<_>>());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    store
+        .change_rule(&RuleChange::Add(OwnRule {
+            id: 0,
+            phrase: "inbox parked by acmeguard".to_string(),
+            status: None,
+            reporting_mta: None,
+            class: Class::Hard,
+            reason: Reason::UserUnknown,
+            note: "the gateway's word for a closed inbox".to_string(),
+        }))
+        .expect("rule");
+    run_sync(&settings(&server, TlsMode::Implicit), PASSWORD, &mut store).expect("sync");
+    let state = store
+        .recipient("staff2@acme.example")
+        .expect("read")
+        .map(|recipient| recipient.state);
+    assert_eq!(state, Some(bouncedesk::policy::State::Suppressed));
+    assert!(store.review_groups().expect("groups").is_empty());
+}

@@ -441,12 +441,20 @@ impl BounceTable {
             return;
         };
         ui.label(RichText::new("The recipient now").strong());
-        ui.label(format!(
-            "{} since {}: {}",
-            state_label(recipient.state),
-            look::time_label(recipient.since),
-            recipient.reason
-        ));
+        // An address whose state never changed has no "since": say what holds instead.
+        let standing = if recipient.since > 0 {
+            format!(
+                "{} since {}: {}",
+                state_label(recipient.state),
+                look::time_label(recipient.since),
+                recipient.reason
+            )
+        } else if recipient.state == State::Active {
+            "Active: none of its bounces counts against it".to_string()
+        } else {
+            format!("{}: {}", state_label(recipient.state), recipient.reason)
+        };
+        ui.label(standing);
         let address = detail.row.recipient.clone();
         if recipient.state == State::Kept {
             if ui
