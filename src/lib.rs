@@ -8,6 +8,7 @@ pub mod address;
 pub mod classify;
 pub mod cli;
 pub mod corpus;
+pub mod dates;
 pub mod demo;
 pub mod families;
 pub mod files;

@@ -33,15 +33,19 @@ impl Default for Thresholds {
     }
 }
 
-/// A "keep" given by hand.
+/// A decision given by hand: keep the address whatever it bounces, or suppress it whatever
+/// the policy says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keep {
     /// The operator's note.
     pub note: String,
-    /// When it was given: history before it no longer counts.
+    /// When it was given: for a keep, history before it no longer counts.
     pub kept_at: i64,
-    /// True when the operator released the keep: the policy applies again, to what came after.
+    /// True when the operator released it: the policy applies again (after a keep, to what
+    /// came after it; after a suppression, to the whole history).
     pub released: bool,
+    /// True for a suppression by hand, false for a keep.
+    pub suppress: bool,
 }
 
 /// One stored result for the recipient, as the policy needs it.
@@ -117,7 +121,9 @@ pub struct Verdict {
 
 /// Computes the state from the recipient's history (any order) and the operator's "keep".
 pub fn evaluate(history: &[Event], keep: Option<&Keep>, thresholds: &Thresholds) -> Verdict {
-    let reset_at = keep.map_or(i64::MIN, |keep| keep.kept_at);
+    let reset_at = keep
+        .filter(|keep| !keep.suppress)
+        .map_or(i64::MIN, |keep| keep.kept_at);
     let mut events: Vec<&Event> = history
         .iter()
         .filter(|event| event.at >= reset_at)
@@ -125,7 +131,7 @@ pub fn evaluate(history: &[Event], keep: Option<&Keep>, thresholds: &Thresholds)
     events.sort_by_key(|event| (event.at, event.bounce_id));
     let mut verdict = Verdict {
         state: State::Active,
-        reason: "no bounce".to_string(),
+        reason: "no bounce counts against it".to_string(),
         since: 0,
         soft_count: 0,
         cause: None,
@@ -203,13 +209,23 @@ pub fn evaluate(history: &[Event], keep: Option<&Keep>, thresholds: &Thresholds)
             } else {
                 format!(": {}", keep.note)
             };
-            verdict.reason = format!(
-                "kept by hand{note} on {} (since then: {})",
-                date(keep.kept_at),
-                verdict.reason
-            );
-            verdict.state = State::Kept;
-            verdict.since = keep.kept_at;
+            if keep.suppress {
+                verdict = Verdict {
+                    state: State::Suppressed,
+                    reason: format!("suppressed by hand{note} on {}", date(keep.kept_at)),
+                    since: keep.kept_at,
+                    soft_count: 0,
+                    cause: None,
+                };
+            } else {
+                verdict.reason = format!(
+                    "kept by hand{note} on {} (since then: {})",
+                    date(keep.kept_at),
+                    verdict.reason
+                );
+                verdict.state = State::Kept;
+                verdict.since = keep.kept_at;
+            }
         }
         _ => {}
     }
@@ -274,17 +290,46 @@ mod tests {
     #[test]
     fn the_policy_table() {
         use Class::*;
+        let suppressed_by_hand = Keep {
+            note: "asked to be removed".to_string(),
+            kept_at: T0,
+            released: false,
+            suppress: true,
+        };
         let kept = Keep {
             note: "the CEO".to_string(),
             kept_at: T0 + 5 * HOUR,
             released: false,
+            suppress: false,
         };
         let released = Keep {
             released: true,
             ..kept.clone()
         };
+        let suppression_released = Keep {
+            released: true,
+            ..suppressed_by_hand.clone()
+        };
         let cases: Vec<(&str, Vec<Event>, Option<&Keep>, State)> = vec![
             ("no history", vec![], None, State::Active),
+            (
+                "suppressed by hand whatever the history",
+                vec![failed(1, 0, Sender)],
+                Some(&suppressed_by_hand),
+                State::Suppressed,
+            ),
+            (
+                "a released suppression hands the whole history back to the policy",
+                vec![failed(1, -5, Hard)],
+                Some(&suppression_released),
+                State::Suppressed,
+            ),
+            (
+                "a released suppression of a clean address leaves it active",
+                vec![failed(1, 0, Sender)],
+                Some(&suppression_released),
+                State::Active,
+            ),
             (
                 "one hard bounce suppresses",
                 vec![failed(1, 0, Hard)],

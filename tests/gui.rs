@@ -405,3 +405,51 @@ fn a_review_decision_becomes_a_rule() {
     settle(&mut harness);
     assert_eq!(unknowns(&harness), before - group.ids.len() as i64);
 }
+
+/// Any address found, where it stands and why, every bounce it had, and a decision by hand
+/// (with its note) that moves it at once and can be handed back.
+#[test]
+fn the_recipients_view_finds_an_address_and_decides_by_hand() {
+    use bouncedesk::policy::State;
+    use bouncedesk::store::RecipientFilter;
+    let (_dir, mut harness) = demo();
+    let store = Store::open(harness.state().store_path()).expect("store");
+    let suppressed = RecipientFilter {
+        text: String::new(),
+        state: Some(State::Suppressed),
+    };
+    let (rows, _) = store.recipients(&suppressed).expect("recipients");
+    let address = rows[0].recipient.clone();
+    click(&mut harness, "Recipients");
+    type_into(&mut harness, "Find address", &address);
+    settle(&mut harness);
+    let found = harness.state().reader.recipients.as_ref().expect("found");
+    assert_eq!(found.1, 1, "one address matches");
+    harness
+        .get_by_label_contains(&format!("{address}  ·  Suppressed"))
+        .click();
+    harness.run_steps(2);
+    settle(&mut harness);
+    assert!(shows(&harness, "Suppressed since"));
+    let history = harness.state().reader.history.as_ref().expect("history");
+    assert!(!history.bounces.is_empty());
+    assert!(history.lists.iter().any(|list| list.contains("demo")));
+
+    type_into(&mut harness, "Decision note", "the subscriber wrote to us");
+    click(&mut harness, "Keep on the list");
+    settle(&mut harness);
+    let state = |store: &Store| store.recipient(&address).expect("read").map(|r| r.state);
+    assert_eq!(state(&store), Some(State::Kept));
+    assert!(shows(&harness, "the subscriber wrote to us"));
+    click(&mut harness, "Hand back to the policy");
+    settle(&mut harness);
+    assert_eq!(
+        state(&store),
+        Some(State::Active),
+        "handed back: the bounces before the keep no longer count"
+    );
+    click(&mut harness, "Suppress by hand");
+    settle(&mut harness);
+    let row = store.recipient(&address).expect("read").expect("known");
+    assert!(row.reason.contains("suppressed by hand"), "{}", row.reason);
+}

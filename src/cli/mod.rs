@@ -15,11 +15,13 @@ macro_rules! say {
 mod accounts;
 mod classify;
 mod model;
+mod recipients;
 mod rules;
 mod store;
 
 use crate::gui::{Launch, View};
 use crate::lists::ExportFormat;
+use crate::store::ByHand;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -118,6 +120,17 @@ pub enum Command {
         #[command(subcommand)]
         action: RuleAction,
     },
+    /// Where one address stands and why: its state, every bounce, every change, its lists.
+    Recipient {
+        /// The address.
+        address: String,
+    },
+    /// Keep an address on the list whatever it bounces (or, with --release, hand it back to
+    /// the policy).
+    Keep(ByHandArgs),
+    /// Take an address off the list whatever the policy says, e.g. when the subscriber asked
+    /// (or, with --release, hand it back to the policy).
+    Suppress(ByHandArgs),
     /// Label one bounce by hand (what the review queue does); the label beats every rule.
     Label(LabelArgs),
     /// Train or retrain the learned fallback that proposes a reason when no phrase or code
@@ -264,6 +277,19 @@ pub struct RuleArgs {
     pub note: String,
 }
 
+/// `bouncedesk keep|suppress ADDRESS …`
+#[derive(Debug, clap::Args)]
+pub struct ByHandArgs {
+    /// The address.
+    pub address: String,
+    /// Why, in your words (kept with the decision and shown with the state).
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Hand the address back to the policy instead.
+    #[arg(long)]
+    pub release: bool,
+}
+
 /// `bouncedesk label …`
 #[derive(Debug, clap::Args)]
 pub struct LabelArgs {
@@ -330,6 +356,23 @@ pub fn run(cli: Cli, started: std::time::Instant) -> ExitCode {
         Some(Command::Model { action }) => model::run(db, action),
         Some(Command::Rules { action }) => rules::run(db, action),
         Some(Command::Label(args)) => rules::label(db, args),
+        Some(Command::Recipient { address }) => recipients::show(db, &address),
+        Some(Command::Keep(args)) => {
+            let decision = if args.release {
+                ByHand::Release
+            } else {
+                ByHand::Keep
+            };
+            recipients::decide(db, &args.address, decision, &args.note)
+        }
+        Some(Command::Suppress(args)) => {
+            let decision = if args.release {
+                ByHand::Release
+            } else {
+                ByHand::Suppress
+            };
+            recipients::decide(db, &args.address, decision, &args.note)
+        }
         None => {
             let launch = Launch {
                 db,

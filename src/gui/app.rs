@@ -11,6 +11,7 @@ use super::look;
 use super::passwords::{PasswordPrompt, Passwords, Prompted};
 use super::range::Range;
 use super::reader::Reader;
+use super::recipients::{RecipientsAction, RecipientsView};
 use super::review::{Decision, ReviewAction, ReviewView};
 use super::rules_view::{RulesAction, RulesView};
 use super::table::BounceTable;
@@ -46,6 +47,8 @@ pub enum View {
     Review,
     /// The operator's own rules.
     Rules,
+    /// Any address: where it stands, its bounces, keep or suppress it by hand.
+    Recipients,
     /// Mailboxes to read.
     Accounts,
 }
@@ -103,6 +106,8 @@ pub struct BounceDesk {
     pub review: ReviewView,
     /// Rules view state.
     pub rules: RulesView,
+    /// Recipients view state.
+    pub recipients: RecipientsView,
     /// Accounts view state.
     pub accounts: AccountsView,
     passwords: Passwords,
@@ -147,6 +152,7 @@ impl BounceDesk {
             table: BounceTable::sorted(remembered.sort),
             review: ReviewView::default(),
             rules: RulesView::default(),
+            recipients: RecipientsView::default(),
             accounts: AccountsView::default(),
             passwords: Passwords::default(),
             prompt: None,
@@ -280,6 +286,7 @@ impl BounceDesk {
         self.ask_matches();
         self.reader.ask_review(self.account.clone());
         self.reader.ask_rules();
+        self.ask_recipients();
     }
 
     /// Shows another period; a day picked on the chart no longer applies.
@@ -515,6 +522,40 @@ impl BounceDesk {
         self.ask_matches();
         self.reader.ask_review(self.account.clone());
         self.reader.ask_rules();
+        self.ask_recipients();
+    }
+
+    /// Asks for the recipients the view searches for, and the one shown in full.
+    fn ask_recipients(&mut self) {
+        self.recipients.changed = false;
+        self.reader.ask_recipients(self.recipients.filter.clone());
+        if let Some(address) = self.recipients.selected.clone() {
+            self.reader.ask_history(address);
+        }
+    }
+
+    /// Does what the operator asked in the Recipients view.
+    fn act_on_recipients(&mut self, action: RecipientsAction) {
+        match action {
+            RecipientsAction::Show(address) => self.reader.ask_history(address),
+            RecipientsAction::Decide {
+                address,
+                decision,
+                note,
+            } => {
+                let done = match decision {
+                    crate::store::ByHand::Keep => format!("{address} is kept on the list."),
+                    crate::store::ByHand::Suppress => format!("{address} is suppressed by hand."),
+                    crate::store::ByHand::Release => {
+                        format!("{address} is back under the policy.")
+                    }
+                };
+                self.recipients.note.clear();
+                self.change_store(done, "Not changed", |store| {
+                    store.decide_by_hand(&address, decision, &note)
+                });
+            }
+        }
     }
 
     /// Keeps `address` on the list whatever it bounces, or hands it back to the policy.
@@ -593,7 +634,8 @@ impl BounceDesk {
                 (View::Bounces, "Bounces", "Ctrl+2"),
                 (View::Review, "Review", "Ctrl+3"),
                 (View::Rules, "Rules", "Ctrl+4"),
-                (View::Accounts, "Accounts", "Ctrl+5"),
+                (View::Recipients, "Recipients", "Ctrl+5"),
+                (View::Accounts, "Accounts", "Ctrl+6"),
             ] {
                 ui.selectable_value(&mut self.view, view, name)
                     .on_hover_text(key);
@@ -716,7 +758,8 @@ impl BounceDesk {
             (Key::Num2, View::Bounces),
             (Key::Num3, View::Review),
             (Key::Num4, View::Rules),
-            (Key::Num5, View::Accounts),
+            (Key::Num5, View::Recipients),
+            (Key::Num6, View::Accounts),
         ] {
             if ui.input_mut(|input| {
                 input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key))
@@ -792,6 +835,19 @@ impl BounceDesk {
                     .inner;
                 if let Some(action) = action {
                     self.act_on_rules(action);
+                }
+            }
+            View::Recipients => {
+                let action = self.recipients.show(
+                    ui,
+                    self.reader.recipients.as_deref(),
+                    self.reader.history.as_deref(),
+                );
+                if self.recipients.changed {
+                    self.ask_recipients();
+                }
+                if let Some(action) = action {
+                    self.act_on_recipients(action);
                 }
             }
             View::Accounts if self.is_demo() => {

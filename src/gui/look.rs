@@ -28,6 +28,17 @@ pub fn class_label(class: &str) -> &str {
     }
 }
 
+/// The name of a recipient's state for people.
+pub fn state_name(state: crate::policy::State) -> &'static str {
+    use crate::policy::State;
+    match state {
+        State::Active => "Active",
+        State::SoftBouncing => "Soft-bouncing",
+        State::Suppressed => "Suppressed",
+        State::Kept => "Kept by hand",
+    }
+}
+
 /// What each class means for the operator, for tooltips.
 pub fn class_meaning(class: &str) -> &'static str {
     match class {
@@ -80,9 +91,7 @@ pub fn day_iso(day: i64) -> String {
 
 /// A time as `2026-11-23 14:05` (UTC).
 pub fn time_label(at: i64) -> String {
-    jiff::Timestamp::from_second(at)
-        .map(|at| at.strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    crate::dates::minute(at)
 }
 
 /// A count with thousands separators: `1,234,567`.

@@ -16,6 +16,7 @@ mod look;
 mod passwords;
 mod range;
 mod reader;
+mod recipients;
 mod review;
 mod rule_form;
 mod rules_view;

@@ -10,7 +10,10 @@ use super::range::Range;
 use crate::classify::OwnRule;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceRow, BounceSort, PAGE};
 use crate::store::stats::Summary;
-use crate::store::{ReclassifySummary, ReviewGroup, RuleChange, Store};
+use crate::store::{
+    RecipientFilter, RecipientHistory, RecipientRow, ReclassifySummary, ReviewGroup, RuleChange,
+    Store,
+};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +29,8 @@ enum Asked {
     Review { generation: u64 },
     Rules { generation: u64 },
     RuleEffect { generation: u64 },
+    Recipients { generation: u64 },
+    History { generation: u64 },
 }
 
 /// A question for the reader thread.
@@ -61,6 +66,14 @@ enum Question {
         generation: u64,
         change: RuleChange,
     },
+    Recipients {
+        generation: u64,
+        filter: RecipientFilter,
+    },
+    History {
+        generation: u64,
+        address: String,
+    },
 }
 
 impl Question {
@@ -86,6 +99,12 @@ impl Question {
             Question::RuleEffect { generation, .. } => Asked::RuleEffect {
                 generation: *generation,
             },
+            Question::Recipients { generation, .. } => Asked::Recipients {
+                generation: *generation,
+            },
+            Question::History { generation, .. } => Asked::History {
+                generation: *generation,
+            },
         }
     }
 }
@@ -99,6 +118,8 @@ enum Found {
     Review(Arc<[ReviewGroup]>),
     Rules(Vec<OwnRule>),
     RuleEffect(Box<(RuleChange, ReclassifySummary)>),
+    Recipients(Arc<(Vec<RecipientRow>, usize)>),
+    History(Box<RecipientHistory>),
 }
 
 /// The dashboard's numbers for a period and the one before it (for "vs last week").
@@ -152,6 +173,14 @@ pub struct Reader {
     pub rule_effect: Option<Box<(RuleChange, ReclassifySummary)>>,
     /// True while a rule's effect is being worked out.
     pub rule_effect_pending: bool,
+    recipients_generation: u64,
+    /// The recipients found (at most `RECIPIENTS_SHOWN`) and how many match in all.
+    pub recipients: Option<Arc<(Vec<RecipientRow>, usize)>>,
+    recipients_pending: bool,
+    history_generation: u64,
+    /// The history of the recipient shown.
+    pub history: Option<Box<RecipientHistory>>,
+    history_pending: bool,
 }
 
 impl Reader {
@@ -190,7 +219,32 @@ impl Reader {
             effect_generation: 0,
             rule_effect: None,
             rule_effect_pending: false,
+            recipients_generation: 0,
+            recipients: None,
+            recipients_pending: false,
+            history_generation: 0,
+            history: None,
+            history_pending: false,
         }
+    }
+
+    /// Asks for the recipients matching `filter`.
+    pub fn ask_recipients(&mut self, filter: RecipientFilter) {
+        self.recipients_generation += 1;
+        self.recipients_pending = true;
+        let generation = self.recipients_generation;
+        self.ask(Question::Recipients { generation, filter });
+    }
+
+    /// Asks for everything known about `address`.
+    pub fn ask_history(&mut self, address: String) {
+        self.history_generation += 1;
+        self.history_pending = true;
+        let generation = self.history_generation;
+        self.ask(Question::History {
+            generation,
+            address,
+        });
     }
 
     /// Asks for the review queue's groups, in one account's mail or in all.
@@ -358,6 +412,18 @@ impl Reader {
                 self.rule_effect = Some(effect);
                 self.rule_effect_pending = false;
             }
+            (Asked::Recipients { generation }, Found::Recipients(found))
+                if generation == self.recipients_generation =>
+            {
+                self.recipients = Some(found);
+                self.recipients_pending = false;
+            }
+            (Asked::History { generation }, Found::History(history))
+                if generation == self.history_generation =>
+            {
+                self.history = Some(history);
+                self.history_pending = false;
+            }
             _ => {} // an answer to a question asked again since
         }
     }
@@ -394,6 +460,14 @@ impl Reader {
                 self.rule_effect_pending = false;
                 true
             }
+            Asked::Recipients { generation } if generation == self.recipients_generation => {
+                self.recipients_pending = false;
+                true
+            }
+            Asked::History { generation } if generation == self.history_generation => {
+                self.history_pending = false;
+                true
+            }
             _ => false,
         };
         if current {
@@ -408,6 +482,8 @@ impl Reader {
             || self.review_pending
             || self.rules_pending
             || self.rule_effect_pending
+            || self.recipients_pending
+            || self.history_pending
             || self.detail_pending.is_some()
             || self.pages.len() + self.pages_failed.len() < self.pages_asked.len()
     }
@@ -422,22 +498,34 @@ fn serve(
     outbox: &Sender<(Asked, Result<Found, String>)>,
     wake: &dyn Fn(),
 ) {
-    let mut store: Option<Store> = None;
+    // Two connections: one narrowed to the account shown, one that always sees all mail, so
+    // that a question about all mail never undoes (and makes the next one rebuild) the
+    // narrowing of the other.
+    let mut narrowed: Option<Store> = None;
+    let mut whole: Option<Store> = None;
     while let Ok(first) = inbox.recv() {
         let mut waiting = vec![first];
         waiting.extend(inbox.try_iter());
         for question in newest_only(waiting) {
             let asked = question.asked();
-            let opened = match store.take() {
+            let slot = match scope_of(&question) {
+                Scope::All => &mut whole,
+                Scope::Shown(_) | Scope::Any => &mut narrowed,
+            };
+            let opened = match slot.take() {
                 Some(open) => Ok(open),
                 None => Store::open(path),
             };
             let result = match opened {
                 Ok(mut open) => {
-                    let result = narrow(&mut open, &question)
+                    let narrowing = match scope_of(&question) {
+                        Scope::Shown(account) => open.scope(account),
+                        Scope::All | Scope::Any => Ok(()),
+                    };
+                    let result = narrowing
                         .and_then(|()| answer(&mut open, question))
                         .map_err(|error| error.to_string());
-                    store = Some(open);
+                    *slot = Some(open);
                     result
                 }
                 Err(error) => Err(error.to_string()),
@@ -459,6 +547,8 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
     let last_review = last(|q| matches!(q, Question::Review { .. }));
     let last_rules = last(|q| matches!(q, Question::Rules { .. }));
     let last_effect = last(|q| matches!(q, Question::RuleEffect { .. }));
+    let last_recipients = last(|q| matches!(q, Question::Recipients { .. }));
+    let last_history = last(|q| matches!(q, Question::History { .. }));
     questions
         .into_iter()
         .enumerate()
@@ -469,6 +559,8 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
                 Question::Review { .. } => last_review,
                 Question::Rules { .. } => last_rules,
                 Question::RuleEffect { .. } => last_effect,
+                Question::Recipients { .. } => last_recipients,
+                Question::History { .. } => last_history,
                 Question::Page { .. } | Question::Detail { .. } => return true,
             };
             Some(*index) == newest
@@ -477,16 +569,26 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
         .collect()
 }
 
-/// Narrows the connection to the question's account (the store takes in what a sync added
-/// since, and does nothing when nothing changed).
-fn narrow(store: &mut Store, question: &Question) -> crate::store::Result<()> {
+/// Which mail a question is about.
+enum Scope<'q> {
+    /// The account shown (`None`: all mail), on the narrowed connection.
+    Shown(Option<&'q str>),
+    /// All mail whatever is shown: a rule acts on all of it, and an address has one standing.
+    All,
+    /// Rows asked for by id: whichever way the connection is narrowed.
+    Any,
+}
+
+fn scope_of(question: &Question) -> Scope<'_> {
     match question {
         Question::Summaries { account, .. }
         | Question::Matches { account, .. }
-        | Question::Review { account, .. } => store.scope(account.as_deref()),
-        // A rule acts on all mail, whichever account is shown.
-        Question::RuleEffect { .. } => store.scope(None),
-        Question::Page { .. } | Question::Detail { .. } | Question::Rules { .. } => Ok(()),
+        | Question::Review { account, .. } => Scope::Shown(account.as_deref()),
+        Question::RuleEffect { .. }
+        | Question::Recipients { .. }
+        | Question::History { .. }
+        | Question::Rules { .. } => Scope::All,
+        Question::Page { .. } | Question::Detail { .. } => Scope::Any,
     }
 }
 
@@ -510,6 +612,12 @@ fn answer(store: &mut Store, question: Question) -> crate::store::Result<Found> 
         Question::RuleEffect { change, .. } => {
             let effect = store.rule_effect(&change)?;
             Found::RuleEffect(Box::new((change, effect)))
+        }
+        Question::Recipients { filter, .. } => {
+            Found::Recipients(Arc::new(store.recipients(&filter)?))
+        }
+        Question::History { address, .. } => {
+            Found::History(Box::new(store.recipient_history(&address)?))
         }
     })
 }

@@ -445,14 +445,18 @@ impl BounceTable {
         let standing = if recipient.since > 0 {
             format!(
                 "{} since {}: {}",
-                state_label(recipient.state),
+                look::state_name(recipient.state),
                 look::time_label(recipient.since),
                 recipient.reason
             )
         } else if recipient.state == State::Active {
             "Active: none of its bounces counts against it".to_string()
         } else {
-            format!("{}: {}", state_label(recipient.state), recipient.reason)
+            format!(
+                "{}: {}",
+                look::state_name(recipient.state),
+                recipient.reason
+            )
         };
         ui.label(standing);
         let address = detail.row.recipient.clone();
@@ -533,15 +537,6 @@ pub enum DetailAction {
 }
 
 /// A policy state in words.
-fn state_label(state: State) -> &'static str {
-    match state {
-        State::Active => "Active",
-        State::SoftBouncing => "Soft-bouncing",
-        State::Suppressed => "Suppressed",
-        State::Kept => "Kept by hand",
-    }
-}
-
 /// A filter shown as a button that clears it; returns true when clicked.
 fn chip(ui: &mut Ui, name: &str, value: &str) -> bool {
     ui.button(format!("{name}: {value}  ×"))

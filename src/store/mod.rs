@@ -22,7 +22,10 @@ pub use accounts::Account;
 pub use ingest::{IngestSummary, Prepared, Source};
 pub use lists::StoredList;
 pub use model::Retrained;
-pub use recipients::{RecipientRow, SuppressedRow};
+pub use recipients::{
+    ByHand, HistoryBounce, RECIPIENTS_SHOWN, RecipientFilter, RecipientHistory, RecipientRow,
+    StateChange, SuppressedRow,
+};
 pub use reclassify::{ReclassifySummary, VerdictChange};
 pub use review::{LabelUndo, ReviewExample, ReviewGroup, suggested_phrase};
 pub use rules::RuleChange;
@@ -40,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_table_order.sql"),
     include_str!("migrations/0003_rules.sql"),
+    include_str!("migrations/0004_suppressed_by_hand.sql"),
 ];
 
 /// What can go wrong with the store, each with the step that failed.
