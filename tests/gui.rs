@@ -453,3 +453,34 @@ fn the_recipients_view_finds_an_address_and_decides_by_hand() {
     let row = store.recipient(&address).expect("read").expect("known");
     assert!(row.reason.contains("suppressed by hand"), "{}", row.reason);
 }
+
+/// Settings: the policy changed in the window re-evaluates the recipients at once, the
+/// bounce-rate line follows, and a VERP character that cannot work is refused in words.
+#[test]
+fn settings_change_the_policy_and_the_lines() {
+    let (_dir, mut harness) = demo();
+    let store = Store::open(harness.state().store_path()).expect("store");
+    let before = store.settings().expect("settings");
+    click(&mut harness, "Settings");
+    settle(&mut harness);
+    type_into(&mut harness, "List bounce-rate line", "3.5");
+    type_into(&mut harness, "Soft bounces in a row that suppress", "2");
+    click(&mut harness, "Save settings");
+    settle(&mut harness);
+    let after = store.settings().expect("settings");
+    assert_eq!(after.rate_line_percent, 3.5);
+    assert_eq!(after.thresholds.soft_bounces, 2);
+    assert_ne!(after, before);
+    assert!(shows(&harness, "Settings saved"));
+    let summaries = harness
+        .state()
+        .reader
+        .summaries
+        .as_ref()
+        .expect("summaries");
+    assert_eq!(summaries.current.rate_line, 0.035);
+
+    type_into(&mut harness, "Separator", "a");
+    harness.run_steps(2);
+    assert!(shows(&harness, "does not fit verp.separator"));
+}

@@ -17,6 +17,7 @@ mod classify;
 mod model;
 mod recipients;
 mod rules;
+mod settings;
 mod store;
 
 use crate::gui::{Launch, View};
@@ -131,6 +132,13 @@ pub enum Command {
     /// Take an address off the list whatever the policy says, e.g. when the subscriber asked
     /// (or, with --release, hand it back to the policy).
     Suppress(ByHandArgs),
+    /// Show the settings (with what each means), one of them, or set one.
+    Settings {
+        /// The setting (e.g. policy.soft_bounces); without it, all are listed.
+        key: Option<String>,
+        /// Its new value.
+        value: Option<String>,
+    },
     /// Label one bounce by hand (what the review queue does); the label beats every rule.
     Label(LabelArgs),
     /// Train or retrain the learned fallback that proposes a reason when no phrase or code
@@ -357,6 +365,9 @@ pub fn run(cli: Cli, started: std::time::Instant) -> ExitCode {
         Some(Command::Rules { action }) => rules::run(db, action),
         Some(Command::Label(args)) => rules::label(db, args),
         Some(Command::Recipient { address }) => recipients::show(db, &address),
+        Some(Command::Settings { key, value }) => {
+            settings::run(db, key.as_deref(), value.as_deref())
+        }
         Some(Command::Keep(args)) => {
             let decision = if args.release {
                 ByHand::Release

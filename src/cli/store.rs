@@ -257,16 +257,16 @@ pub fn stats(db: Option<PathBuf>, json: bool, days: Option<i64>) -> ExitCode {
         say!("  {class:<11} {n}");
     }
     if let Some(list) = &summary.list {
+        let above = if list.above_line {
+            format!(" — above the {} % line", list.line * 100.0)
+        } else {
+            String::new()
+        };
         say!(
-            "list: {} of {} members bounced = {:.2} %{}",
+            "list: {} of {} members bounced = {:.2} %{above}",
             list.bounced,
             list.members,
             list.rate * 100.0,
-            if list.above_line {
-                " — above the 2 % line"
-            } else {
-                ""
-            }
         );
     }
     say!("top domains:");

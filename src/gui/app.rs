@@ -14,6 +14,7 @@ use super::reader::Reader;
 use super::recipients::{RecipientsAction, RecipientsView};
 use super::review::{Decision, ReviewAction, ReviewView};
 use super::rules_view::{RulesAction, RulesView};
+use super::settings_view::{SettingsAction, SettingsView};
 use super::table::BounceTable;
 use super::table::DetailAction;
 use super::welcome::{self, Welcome};
@@ -51,6 +52,8 @@ pub enum View {
     Recipients,
     /// Mailboxes to read.
     Accounts,
+    /// The policy, the dashboard's lines, VERP, the theme.
+    Settings,
 }
 
 /// What the window remembers between runs (eframe keeps it beside the window size).
@@ -108,6 +111,8 @@ pub struct BounceDesk {
     pub rules: RulesView,
     /// Recipients view state.
     pub recipients: RecipientsView,
+    /// Settings view state.
+    pub settings: SettingsView,
     /// Accounts view state.
     pub accounts: AccountsView,
     passwords: Passwords,
@@ -153,6 +158,7 @@ impl BounceDesk {
             review: ReviewView::default(),
             rules: RulesView::default(),
             recipients: RecipientsView::default(),
+            settings: SettingsView::default(),
             accounts: AccountsView::default(),
             passwords: Passwords::default(),
             prompt: None,
@@ -210,6 +216,13 @@ impl BounceDesk {
         match Store::open(&path) {
             Ok(store) => {
                 let empty = store.is_empty().unwrap_or(false);
+                match store.settings() {
+                    Ok(settings) => {
+                        apply_theme(&self.ctx, settings.theme);
+                        self.settings.load(settings);
+                    }
+                    Err(error) => self.problem = Some(error.to_string()),
+                }
                 self.store = Some(store);
                 self.problem = None;
                 self.reload_accounts();
@@ -534,6 +547,31 @@ impl BounceDesk {
         }
     }
 
+    /// Stores the settings the operator saved; a new policy re-evaluates every recipient.
+    fn save_settings(&mut self, settings: crate::store::Settings) {
+        let result = match &mut self.store {
+            Some(store) => store
+                .save_settings(&settings)
+                .map_err(|error| error.to_string()),
+            None => Err("the store is not open".to_string()),
+        };
+        match result {
+            Ok(changed) => {
+                apply_theme(&self.ctx, settings.theme);
+                self.settings.load(settings);
+                self.notice = Some(if changed > 0 {
+                    format!(
+                        "Settings saved; {changed} recipient state(s) changed under the new policy."
+                    )
+                } else {
+                    "Settings saved.".to_string()
+                });
+                self.reload_after_edit();
+            }
+            Err(error) => self.problem = Some(format!("The settings were not saved: {error}")),
+        }
+    }
+
     /// Does what the operator asked in the Recipients view.
     fn act_on_recipients(&mut self, action: RecipientsAction) {
         match action {
@@ -636,6 +674,7 @@ impl BounceDesk {
                 (View::Rules, "Rules", "Ctrl+4"),
                 (View::Recipients, "Recipients", "Ctrl+5"),
                 (View::Accounts, "Accounts", "Ctrl+6"),
+                (View::Settings, "Settings", "Ctrl+7"),
             ] {
                 ui.selectable_value(&mut self.view, view, name)
                     .on_hover_text(key);
@@ -760,6 +799,7 @@ impl BounceDesk {
             (Key::Num4, View::Rules),
             (Key::Num5, View::Recipients),
             (Key::Num6, View::Accounts),
+            (Key::Num7, View::Settings),
         ] {
             if ui.input_mut(|input| {
                 input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key))
@@ -850,6 +890,20 @@ impl BounceDesk {
                     self.act_on_recipients(action);
                 }
             }
+            View::Settings => {
+                let folder = self
+                    .store_path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let action = egui::ScrollArea::vertical()
+                    .id_salt("settings")
+                    .show(ui, |ui| self.settings.show(ui, &folder))
+                    .inner;
+                if let Some(SettingsAction::Save(settings)) = action {
+                    self.save_settings(settings);
+                }
+            }
             View::Accounts if self.is_demo() => {
                 ui.heading("Accounts");
                 ui.label(
@@ -891,6 +945,16 @@ impl BounceDesk {
             Step::Close => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
+}
+
+/// Shows the window in the colours the operator chose.
+fn apply_theme(ctx: &egui::Context, theme: crate::store::Theme) {
+    use crate::store::Theme;
+    ctx.set_theme(match theme {
+        Theme::System => egui::ThemePreference::System,
+        Theme::Light => egui::ThemePreference::Light,
+        Theme::Dark => egui::ThemePreference::Dark,
+    });
 }
 
 fn reader(ctx: &egui::Context, path: PathBuf) -> Reader {

@@ -6,7 +6,7 @@
 use super::look::{self, CLASSES, class_color, class_label};
 use super::range::Range;
 use super::reader::Summaries;
-use crate::store::stats::{BOUNCE_RATE_LINE, Summary};
+use crate::store::stats::Summary;
 use egui::{Color32, Pos2, RichText, Ui};
 use egui_plot::{Bar, BarChart, Corner, ItemId, Legend, Plot, PlotPoint, VLine};
 use std::collections::BTreeMap;
@@ -249,7 +249,11 @@ impl Dashboard {
                 ),
             })
             .collect();
-        let clicked = self.ranking(ui, &PROVIDERS_CHART, &entries);
+        let chart = Chart {
+            line: Some(summary.rate_line * 100.0),
+            ..PROVIDERS_CHART
+        };
+        let clicked = self.ranking(ui, &chart, &entries);
         clicked.map(|index| Drill::Group(entries[index].label.clone()))
     }
 
@@ -357,7 +361,7 @@ impl Dashboard {
             .show(ui, |plot| {
                 plot.bar_chart(bars);
                 if let Some(x) = line {
-                    plot.vline(VLine::new("2 % line", x).color(look::WARNING));
+                    plot.vline(VLine::new(format!("{x} % line"), x).color(look::WARNING));
                 }
                 plot.pointer_coordinate()
             });
@@ -397,11 +401,11 @@ const DOMAINS_CHART: Chart = Chart {
     color: look::NEUTRAL,
 };
 
-/// The providers ranking.
+/// The providers ranking (its line, the operator's bounce-rate line, is set per summary).
 const PROVIDERS_CHART: Chart = Chart {
     name: "providers",
     unit: "% of your subscribers there who bounced",
-    line: Some(BOUNCE_RATE_LINE * 100.0),
+    line: None,
     color: look::NEUTRAL,
 };
 
@@ -460,10 +464,10 @@ fn headlines(
                     look::CALM
                 };
                 let note = format!(
-                    "{} of {} subscribers; the line is {:.0} %",
+                    "{} of {} subscribers; the line is {} %",
                     look::count(list.bounced),
                     look::count(list.members),
-                    BOUNCE_RATE_LINE * 100.0
+                    list.line * 100.0
                 );
                 card(
                     ui,

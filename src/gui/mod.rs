@@ -20,6 +20,7 @@ mod recipients;
 mod review;
 mod rule_form;
 mod rules_view;
+mod settings_view;
 mod table;
 mod welcome;
 

@@ -16,6 +16,7 @@ mod reclassify;
 mod review;
 mod rules;
 mod scope;
+mod settings;
 pub mod stats;
 
 pub use accounts::Account;
@@ -29,6 +30,7 @@ pub use recipients::{
 pub use reclassify::{ReclassifySummary, VerdictChange};
 pub use review::{LabelUndo, ReviewExample, ReviewGroup, suggested_phrase};
 pub use rules::RuleChange;
+pub use settings::{SETTING_KEYS, Settings, Theme};
 
 use crate::policy::Thresholds;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -186,26 +188,7 @@ impl Store {
 
     /// The policy thresholds in force: the stored settings, defaults for the rest.
     pub fn thresholds(&self) -> Result<Thresholds> {
-        let mut thresholds = Thresholds::default();
-        if let Some(count) = self
-            .setting("policy.soft_bounces")?
-            .and_then(|v| v.parse().ok())
-        {
-            thresholds.soft_bounces = count;
-        }
-        if let Some(hours) = self
-            .setting("policy.soft_span_hours")?
-            .and_then(|v| v.parse().ok())
-        {
-            thresholds.soft_span_hours = hours;
-        }
-        if let Some(days) = self
-            .setting("policy.soft_reset_days")?
-            .and_then(|v| v.parse().ok())
-        {
-            thresholds.soft_reset_days = days;
-        }
-        Ok(thresholds)
+        Ok(self.settings()?.thresholds)
     }
 
     /// Stored messages.

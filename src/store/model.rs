@@ -22,12 +22,13 @@ pub struct Retrained {
 }
 
 impl Store {
-    /// The shipped engine with the operator's retrained model when there is one (the rules
+    /// The shipped engine with the operator's VERP pattern and retrained model (the rules
     /// come on top, in `Store::classifier`).
     pub(super) fn model_classifier(&self) -> Result<Classifier> {
+        let engine = Classifier::with_verp(self.settings()?.verp);
         Ok(match self.local_model()? {
-            Some(model) => Classifier::default().with_model(Arc::new(model)),
-            None => Classifier::default(),
+            Some(model) => engine.with_model(Arc::new(model)),
+            None => engine,
         })
     }
 

@@ -19,12 +19,6 @@ pub fn monday_of(day: i64) -> i64 {
     day - (day + 3).rem_euclid(7)
 }
 
-/// Bounce rate above which a list is in trouble with most mailbox providers.
-pub const BOUNCE_RATE_LINE: f64 = 0.02;
-
-/// Sender-side bounces in a period from one provider that raise an alert.
-pub const ALERT_THRESHOLD: i64 = 5;
-
 /// A span of whole days (`day` = Unix seconds / 86400), both ends included; `None` is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct Period {
@@ -120,7 +114,9 @@ pub struct ListRate {
     pub bounced: i64,
     /// `bounced / members`.
     pub rate: f64,
-    /// True when above [`BOUNCE_RATE_LINE`].
+    /// The line the operator set (a fraction: 0.02 for the usual 2 %).
+    pub line: f64,
+    /// True when above `line`.
     pub above_line: bool,
 }
 
@@ -170,6 +166,8 @@ pub struct Summary {
     pub suppressed_in_period: i64,
     /// The list's bounce rate, when a list is imported.
     pub list: Option<ListRate>,
+    /// The operator's bounce-rate line (a fraction: 0.02 for the usual 2 %).
+    pub rate_line: f64,
     /// Sender-side alerts.
     pub sender_alerts: Vec<SenderAlert>,
 }
@@ -213,6 +211,7 @@ impl Store {
                 |row| row.get(0),
             )?,
             list: self.list_rate(period)?,
+            rate_line: self.settings()?.rate_line_percent / 100.0,
             sender_alerts: self.sender_alerts(period)?,
         })
     }
@@ -403,11 +402,13 @@ impl Store {
             )?
         };
         let rate = bounced as f64 / members as f64;
+        let line = self.settings()?.rate_line_percent / 100.0;
         Ok(Some(ListRate {
             members,
             bounced,
             rate,
-            above_line: rate > BOUNCE_RATE_LINE,
+            line,
+            above_line: rate > line,
         }))
     }
 
@@ -441,9 +442,10 @@ impl Store {
              WHERE class = 'sender' AND domain = ?3 AND day BETWEEN ?1 AND ?2
              GROUP BY 1 ORDER BY 3 DESC LIMIT 1",
         )?;
+        let threshold = self.settings()?.alert_threshold;
         let mut alerts = Vec::new();
         for (provider, (count, biggest, _)) in per_provider {
-            if count < ALERT_THRESHOLD {
+            if count < threshold {
                 continue;
             }
             let Some((top_code, since_day)) = details
