@@ -484,3 +484,98 @@ fn settings_change_the_policy_and_the_lines() {
     harness.run_steps(2);
     assert!(shows(&harness, "does not fit verp.separator"));
 }
+
+/// Lists in and out: a file read and previewed (tool, column, rows skipped and why) before it
+/// is stored; the cleaned demo list exported with its counts shown first, without the
+/// suppressed addresses and every other cell as imported; an existing file replaced only
+/// after asking.
+#[test]
+fn lists_are_previewed_imported_and_exported_cleaned() {
+    use bouncedesk::lists::read_list;
+    let (dir, mut harness) = demo();
+    let csv = dir.path().join("newcomers.csv");
+    std::fs::write(
+        &csv,
+        "Email Address,First Name\nnew.one@example.org,New\nnot an address,X\nnew.one@example.org,Again\n",
+    )
+    .expect("write");
+    harness.state_mut().read_list_file(csv.clone());
+    settle(&mut harness);
+    assert!(shows(&harness, "1 subscriber(s) · from a plain CSV"));
+    assert!(shows(&harness, "2 row(s) will be skipped"));
+    let store = Store::open(harness.state().store_path()).expect("store");
+    assert_eq!(
+        store.list_names().expect("lists").len(),
+        1,
+        "nothing stored yet"
+    );
+    click(&mut harness, "Import list");
+    settle(&mut harness);
+    assert!(shows(&harness, "newcomers: 1 subscriber(s) imported"));
+    assert_eq!(store.list_names().expect("lists").len(), 2);
+
+    // The cleaned demo list.
+    harness.get_by_label("List to clean").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label_contains("Weekly Notes (demo) (2,400)")
+        .click();
+    harness.run_steps(2);
+    settle(&mut harness);
+    let suppressed: std::collections::HashSet<String> = store
+        .suppressed()
+        .expect("suppressed")
+        .into_iter()
+        .map(|row| row.recipient)
+        .collect();
+    let demo_list = store
+        .load_list(Some("Weekly Notes (demo)"))
+        .expect("read")
+        .expect("the demo list");
+    let kept = demo_list
+        .list
+        .rows
+        .iter()
+        .filter(|row| !suppressed.contains(&row.email))
+        .count();
+    assert!(
+        kept < demo_list.list.rows.len(),
+        "the demo suppresses someone"
+    );
+    let removed = demo_list.list.rows.len() - kept;
+    assert!(shows(
+        &harness,
+        &format!(
+            "{} kept, {removed} removed",
+            bouncedesk::human::count(kept as i64)
+        )
+    ));
+    let target = dir.path().join("cleaned.csv");
+    harness.state_mut().export_to(target.clone());
+    settle(&mut harness);
+    let written = read_list(&std::fs::read(&target).expect("written")).expect("a list");
+    assert_eq!(written.header, demo_list.list.header);
+    let expected: Vec<&Vec<String>> = demo_list
+        .list
+        .rows
+        .iter()
+        .filter(|row| !suppressed.contains(&row.email))
+        .map(|row| &row.cells)
+        .collect();
+    let got: Vec<&Vec<String>> = written.rows.iter().map(|row| &row.cells).collect();
+    assert_eq!(got, expected, "every kept row, cell for cell");
+
+    // A file that exists is replaced only after asking.
+    std::fs::write(&target, "precious").expect("write");
+    harness.state_mut().export_to(target.clone());
+    harness.run_steps(2);
+    assert!(shows(&harness, "exists. Replace it?"));
+    click(&mut harness, "Keep it");
+    settle(&mut harness);
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "precious");
+    harness.state_mut().export_to(target.clone());
+    harness.run_steps(2);
+    click(&mut harness, "Replace it");
+    settle(&mut harness);
+    assert_ne!(std::fs::read_to_string(&target).expect("read"), "precious");
+}

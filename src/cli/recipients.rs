@@ -2,7 +2,7 @@
 //! ADDRESS`: where one address stands and why, and the decisions a person takes about it.
 
 use super::store::{fail, open};
-use crate::dates::minute as time_label;
+use crate::human::minute as time_label;
 use crate::store::ByHand;
 use std::path::PathBuf;
 use std::process::ExitCode;

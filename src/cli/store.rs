@@ -7,7 +7,6 @@ use crate::lists::{self, ExportFormat, RowProblemKind};
 use crate::mailfiles;
 use crate::store::stats::Period;
 use crate::store::{IngestSummary, Prepared, ReclassifySummary, Source, Store, today};
-use std::collections::HashSet;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -199,28 +198,13 @@ pub fn export(
     } else {
         None
     };
+    let list = stored.as_ref().map(|stored| &stored.list);
+    let plan = lists::ExportPlan::new(format, list, &suppressed);
     // Written beside the target and renamed, so a failed export never leaves half a file.
-    let written = crate::files::write_atomically(output, |out| match &stored {
-        Some(stored) => {
-            let keys: HashSet<String> =
-                suppressed.iter().map(|row| row.recipient.clone()).collect();
-            lists::write_cleaned(&stored.list, &keys, out)
-        }
-        None => lists::write_suppression(format, &suppressed, out),
-    });
+    let written = lists::export_to(output, format, list, &suppressed);
     match written {
-        Ok(count) => {
-            match &stored {
-                Some(stored) => say!(
-                    "{}: {count} subscriber(s) written, {} suppressed left out",
-                    output.display(),
-                    stored.list.rows.len() - count
-                ),
-                None => say!(
-                    "{}: {count} suppressed address(es) written",
-                    output.display()
-                ),
-            }
+        Ok(_) => {
+            say!("{}: {}", output.display(), plan.describe(format));
             ExitCode::SUCCESS
         }
         Err(error) => fail(format!("{}: cannot write ({error})", output.display())),

@@ -5,8 +5,10 @@
 use super::accounts::{AccountAction, AccountForm, AccountsView};
 use super::automation::{Automation, Step};
 use super::dashboard::Dashboard;
+use super::dialogs::{DialogEvent, Dialogs};
 use super::jobs::Jobs;
 use super::labelling::ManualLabel;
+use super::lists_view::{ListsAction, ListsView};
 use super::look;
 use super::passwords::{PasswordPrompt, Passwords, Prompted};
 use super::range::Range;
@@ -50,6 +52,8 @@ pub enum View {
     Rules,
     /// Any address: where it stands, its bounces, keep or suppress it by hand.
     Recipients,
+    /// Subscriber lists in, cleaned lists and suppression lists out.
+    Lists,
     /// Mailboxes to read.
     Accounts,
     /// The policy, the dashboard's lines, VERP, the theme.
@@ -113,6 +117,10 @@ pub struct BounceDesk {
     pub recipients: RecipientsView,
     /// Settings view state.
     pub settings: SettingsView,
+    /// Lists view state.
+    pub lists: ListsView,
+    /// The system's file dialogs and list reads under way.
+    dialogs: Dialogs,
     /// Accounts view state.
     pub accounts: AccountsView,
     passwords: Passwords,
@@ -159,6 +167,11 @@ impl BounceDesk {
             rules: RulesView::default(),
             recipients: RecipientsView::default(),
             settings: SettingsView::default(),
+            lists: ListsView::default(),
+            dialogs: {
+                let ctx = ctx.clone();
+                Dialogs::new(move || ctx.request_repaint())
+            },
             accounts: AccountsView::default(),
             passwords: Passwords::default(),
             prompt: None,
@@ -186,6 +199,8 @@ impl BounceDesk {
         !self.table.typing()
             && !self.table.changed
             && !self.jobs.changing_rule
+            && !self.jobs.list_work
+            && self.lists.reading.is_none()
             && !self.reader.busy()
             && self.reader.summaries.is_some()
             && self.reader.matches.is_some()
@@ -300,6 +315,7 @@ impl BounceDesk {
         self.reader.ask_review(self.account.clone());
         self.reader.ask_rules();
         self.ask_recipients();
+        self.lists.changed = true;
     }
 
     /// Shows another period; a day picked on the chart no longer applies.
@@ -536,6 +552,7 @@ impl BounceDesk {
         self.reader.ask_review(self.account.clone());
         self.reader.ask_rules();
         self.ask_recipients();
+        self.lists.changed = true;
     }
 
     /// Asks for the recipients the view searches for, and the one shown in full.
@@ -569,6 +586,61 @@ impl BounceDesk {
                 self.reload_after_edit();
             }
             Err(error) => self.problem = Some(format!("The settings were not saved: {error}")),
+        }
+    }
+
+    /// Does what the operator asked in the Lists view.
+    fn act_on_lists(&mut self, action: ListsAction) {
+        match action {
+            ListsAction::ChooseFile => self.dialogs.open_list(),
+            ListsAction::Import { name, path, list } => {
+                self.lists.preview = None;
+                self.jobs.start_import(name, path, list);
+            }
+            ListsAction::ChooseTarget => self.dialogs.save_as(self.lists.format.file_name()),
+            ListsAction::Export(path) => {
+                self.jobs
+                    .start_export(path, self.lists.format, self.lists.list.clone());
+            }
+        }
+    }
+
+    /// Reads a list file the operator chose or dropped (its preview comes next).
+    pub fn read_list_file(&mut self, path: PathBuf) {
+        self.view = View::Lists;
+        self.lists.reading(path.clone());
+        self.dialogs.read_list(path);
+    }
+
+    /// Writes the export chosen in the Lists view to `path` (the save dialog's answer),
+    /// asking first when a file is there.
+    pub fn export_to(&mut self, path: PathBuf) {
+        if let Some(action) = self.lists.target(path) {
+            self.act_on_lists(action);
+        }
+    }
+
+    /// Takes in what the file dialogs and list reads found, and files dropped on the window.
+    fn take_file_news(&mut self, ui: &Ui) {
+        let dropped: Vec<PathBuf> = ui.ctx().input(|input| {
+            input
+                .raw
+                .dropped_files
+                .iter()
+                .map(|file| file.path().to_path_buf())
+                .filter(|path| !path.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            self.read_list_file(path);
+        }
+        for event in self.dialogs.receive() {
+            match event {
+                DialogEvent::Opened(Some(path)) => self.read_list_file(path),
+                DialogEvent::SaveTo(Some(path)) => self.export_to(path),
+                DialogEvent::Opened(None) | DialogEvent::SaveTo(None) => {}
+                DialogEvent::Read { path, result } => self.lists.read(path, result),
+            }
         }
     }
 
@@ -636,6 +708,12 @@ impl BounceDesk {
             for account in std::mem::take(&mut self.jobs.refused) {
                 self.passwords.forget(&account);
             }
+            if let Some(result) = self.jobs.list_done.take() {
+                match result {
+                    Ok(done) => self.notice = Some(done),
+                    Err(error) => self.problem = Some(error),
+                }
+            }
             if let Some(result) = self.jobs.rule_changed.take() {
                 self.reader.forget_rule_effect();
                 match result {
@@ -673,8 +751,9 @@ impl BounceDesk {
                 (View::Review, "Review", "Ctrl+3"),
                 (View::Rules, "Rules", "Ctrl+4"),
                 (View::Recipients, "Recipients", "Ctrl+5"),
-                (View::Accounts, "Accounts", "Ctrl+6"),
-                (View::Settings, "Settings", "Ctrl+7"),
+                (View::Lists, "Lists", "Ctrl+6"),
+                (View::Accounts, "Accounts", "Ctrl+7"),
+                (View::Settings, "Settings", "Ctrl+8"),
             ] {
                 ui.selectable_value(&mut self.view, view, name)
                     .on_hover_text(key);
@@ -798,8 +877,9 @@ impl BounceDesk {
             (Key::Num3, View::Review),
             (Key::Num4, View::Rules),
             (Key::Num5, View::Recipients),
-            (Key::Num6, View::Accounts),
-            (Key::Num7, View::Settings),
+            (Key::Num6, View::Lists),
+            (Key::Num7, View::Accounts),
+            (Key::Num8, View::Settings),
         ] {
             if ui.input_mut(|input| {
                 input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key))
@@ -890,6 +970,26 @@ impl BounceDesk {
                     self.act_on_recipients(action);
                 }
             }
+            View::Lists => {
+                if self.lists.changed {
+                    self.lists.changed = false;
+                    self.reader
+                        .ask_lists(self.lists.format, self.lists.list.clone());
+                }
+                let action = egui::ScrollArea::vertical()
+                    .id_salt("lists")
+                    .show(ui, |ui| {
+                        self.lists.show(
+                            ui,
+                            self.reader.lists.as_deref(),
+                            self.jobs.list_work || self.dialogs.open,
+                        )
+                    })
+                    .inner;
+                if let Some(action) = action {
+                    self.act_on_lists(action);
+                }
+            }
             View::Settings => {
                 let folder = self
                     .store_path
@@ -971,6 +1071,7 @@ impl eframe::App for BounceDesk {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         self.reader.receive();
         self.take_job_news();
+        self.take_file_news(ui);
         if !self.started {
             self.started = true;
             if self.accounts.sync_on_start && !self.is_demo() && self.automation.is_none() {

@@ -1,8 +1,10 @@
-//! Work the window starts and must not wait for: syncing accounts, testing a connection, and
-//! applying a rule change over the stored history.
+//! Work the window starts and must not wait for: syncing accounts, testing a connection,
+//! applying a rule change over the stored history, storing an imported list and writing an
+//! export.
 //! Each runs on its own thread with its own store connection and reports through a channel;
 //! the window drains it every frame and is woken for each report.
 
+use crate::lists::{ExportFormat, ExportPlan, ImportedList};
 use crate::store::{Account, ReclassifySummary, RuleChange, Store};
 use crate::sync::{self, SyncError, SyncEvent, SyncSummary};
 use std::path::PathBuf;
@@ -35,6 +37,11 @@ pub enum JobEvent {
     RuleChanged {
         /// The rule's number and what changed, or why nothing did.
         result: Result<(i64, ReclassifySummary), String>,
+    },
+    /// A list import or an export ended: what was done in words, or why not.
+    ListDone {
+        /// The outcome.
+        result: Result<String, String>,
     },
     /// A connection test ended.
     Tested {
@@ -141,6 +148,10 @@ pub struct Jobs {
     pub changing_rule: bool,
     /// How the last rule change ended (taken by the window when it reloads).
     pub rule_changed: Option<Result<(i64, ReclassifySummary), String>>,
+    /// True while a list is being stored or an export written.
+    pub list_work: bool,
+    /// How the last list import or export ended (taken by the window).
+    pub list_done: Option<Result<String, String>>,
 }
 
 impl Jobs {
@@ -160,7 +171,64 @@ impl Jobs {
             tested: None,
             changing_rule: false,
             rule_changed: None,
+            list_work: false,
+            list_done: None,
         }
+    }
+
+    /// Stores `list` under `name` (replacing a list of that name).
+    pub fn start_import(&mut self, name: String, source: PathBuf, list: Arc<ImportedList>) {
+        self.list_job(move |store| {
+            store
+                .save_list(&name, &source.to_string_lossy(), &list)
+                .map(|_| format!("{name}: {} subscriber(s) imported", list.rows.len()))
+                .map_err(|error| error.to_string())
+        });
+    }
+
+    /// Writes `format` (the cleaned list from the list called `list`) to `path`, whole or
+    /// not at all.
+    pub fn start_export(&mut self, path: PathBuf, format: ExportFormat, list: Option<String>) {
+        self.list_job(move |store| {
+            let suppressed = store.suppressed().map_err(|error| error.to_string())?;
+            let stored = match format {
+                ExportFormat::Cleaned => store
+                    .load_list(list.as_deref())
+                    .map_err(|error| error.to_string())?,
+                _ => None,
+            };
+            let list = stored.as_ref().map(|stored| &stored.list);
+            let plan = ExportPlan::new(format, list, &suppressed);
+            crate::lists::export_to(&path, format, list, &suppressed)
+                .map(|_| format!("{}: {}", path.display(), plan.describe(format)))
+                .map_err(|error| format!("{}: cannot write ({error})", path.display()))
+        });
+    }
+
+    /// Runs `work` on its own store connection, one list job at a time.
+    fn list_job(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> Result<String, String> + Send + 'static,
+    ) {
+        if self.list_work {
+            return;
+        }
+        self.list_work = true;
+        let (path, sender, wake) = (
+            self.store_path.clone(),
+            self.sender.clone(),
+            self.wake.clone(),
+        );
+        let failed = JobEvent::ListDone {
+            result: Err("cannot start the list thread".into()),
+        };
+        self.spawn(failed, move || {
+            let result = Store::open(&path)
+                .map_err(|error| error.to_string())
+                .and_then(|mut store| work(&mut store));
+            let _ = sender.send(JobEvent::ListDone { result });
+            wake();
+        });
     }
 
     /// Makes `change` on its own store connection and re-classifies the history it touches,
@@ -311,6 +379,11 @@ impl Jobs {
             JobEvent::RuleChanged { result } => {
                 self.changing_rule = false;
                 self.rule_changed = Some(result);
+                return true;
+            }
+            JobEvent::ListDone { result } => {
+                self.list_work = false;
+                self.list_done = Some(result);
                 return true;
             }
         }

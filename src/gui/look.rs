@@ -91,23 +91,12 @@ pub fn day_iso(day: i64) -> String {
 
 /// A time as `2026-11-23 14:05` (UTC).
 pub fn time_label(at: i64) -> String {
-    crate::dates::minute(at)
+    crate::human::minute(at)
 }
 
 /// A count with thousands separators: `1,234,567`.
 pub fn count(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    crate::human::count(n)
 }
 
 /// A count and a noun, the noun in the plural unless the count is one: `1 bounce`,

@@ -8,6 +8,7 @@
 
 use super::range::Range;
 use crate::classify::OwnRule;
+use crate::lists::{ExportFormat, ExportPlan};
 use crate::store::browse::{BounceDetail, BounceFilter, BounceRow, BounceSort, PAGE};
 use crate::store::stats::Summary;
 use crate::store::{
@@ -31,6 +32,7 @@ enum Asked {
     RuleEffect { generation: u64 },
     Recipients { generation: u64 },
     History { generation: u64 },
+    Lists { generation: u64 },
 }
 
 /// A question for the reader thread.
@@ -74,6 +76,11 @@ enum Question {
         generation: u64,
         address: String,
     },
+    Lists {
+        generation: u64,
+        format: ExportFormat,
+        list: Option<String>,
+    },
 }
 
 impl Question {
@@ -105,6 +112,9 @@ impl Question {
             Question::History { generation, .. } => Asked::History {
                 generation: *generation,
             },
+            Question::Lists { generation, .. } => Asked::Lists {
+                generation: *generation,
+            },
         }
     }
 }
@@ -120,6 +130,20 @@ enum Found {
     RuleEffect(Box<(RuleChange, ReclassifySummary)>),
     Recipients(Arc<(Vec<RecipientRow>, usize)>),
     History(Box<RecipientHistory>),
+    Lists(Box<ListsAnswer>),
+}
+
+/// The imported lists and what the export chosen would write.
+#[derive(Debug, Clone)]
+pub struct ListsAnswer {
+    /// The imported lists, newest first, with their subscribers.
+    pub names: Vec<(String, i64)>,
+    /// The export asked about.
+    pub format: ExportFormat,
+    /// The list asked about (`None`: the newest).
+    pub list: Option<String>,
+    /// What it would write.
+    pub plan: ExportPlan,
 }
 
 /// The dashboard's numbers for a period and the one before it (for "vs last week").
@@ -181,6 +205,10 @@ pub struct Reader {
     /// The history of the recipient shown.
     pub history: Option<Box<RecipientHistory>>,
     history_pending: bool,
+    lists_generation: u64,
+    /// The imported lists and the export preview.
+    pub lists: Option<Box<ListsAnswer>>,
+    lists_pending: bool,
 }
 
 impl Reader {
@@ -225,7 +253,22 @@ impl Reader {
             history_generation: 0,
             history: None,
             history_pending: false,
+            lists_generation: 0,
+            lists: None,
+            lists_pending: false,
         }
+    }
+
+    /// Asks for the imported lists and what exporting `format` (from `list`) would write.
+    pub fn ask_lists(&mut self, format: ExportFormat, list: Option<String>) {
+        self.lists_generation += 1;
+        self.lists_pending = true;
+        let generation = self.lists_generation;
+        self.ask(Question::Lists {
+            generation,
+            format,
+            list,
+        });
     }
 
     /// Asks for the recipients matching `filter`.
@@ -424,6 +467,12 @@ impl Reader {
                 self.history = Some(history);
                 self.history_pending = false;
             }
+            (Asked::Lists { generation }, Found::Lists(lists))
+                if generation == self.lists_generation =>
+            {
+                self.lists = Some(lists);
+                self.lists_pending = false;
+            }
             _ => {} // an answer to a question asked again since
         }
     }
@@ -468,6 +517,10 @@ impl Reader {
                 self.history_pending = false;
                 true
             }
+            Asked::Lists { generation } if generation == self.lists_generation => {
+                self.lists_pending = false;
+                true
+            }
             _ => false,
         };
         if current {
@@ -484,6 +537,7 @@ impl Reader {
             || self.rule_effect_pending
             || self.recipients_pending
             || self.history_pending
+            || self.lists_pending
             || self.detail_pending.is_some()
             || self.pages.len() + self.pages_failed.len() < self.pages_asked.len()
     }
@@ -549,6 +603,7 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
     let last_effect = last(|q| matches!(q, Question::RuleEffect { .. }));
     let last_recipients = last(|q| matches!(q, Question::Recipients { .. }));
     let last_history = last(|q| matches!(q, Question::History { .. }));
+    let last_lists = last(|q| matches!(q, Question::Lists { .. }));
     questions
         .into_iter()
         .enumerate()
@@ -561,6 +616,7 @@ fn newest_only(questions: Vec<Question>) -> Vec<Question> {
                 Question::RuleEffect { .. } => last_effect,
                 Question::Recipients { .. } => last_recipients,
                 Question::History { .. } => last_history,
+                Question::Lists { .. } => last_lists,
                 Question::Page { .. } | Question::Detail { .. } => return true,
             };
             Some(*index) == newest
@@ -587,6 +643,7 @@ fn scope_of(question: &Question) -> Scope<'_> {
         Question::RuleEffect { .. }
         | Question::Recipients { .. }
         | Question::History { .. }
+        | Question::Lists { .. }
         | Question::Rules { .. } => Scope::All,
         Question::Page { .. } | Question::Detail { .. } => Scope::Any,
     }
@@ -619,5 +676,11 @@ fn answer(store: &mut Store, question: Question) -> crate::store::Result<Found> 
         Question::History { address, .. } => {
             Found::History(Box::new(store.recipient_history(&address)?))
         }
+        Question::Lists { format, list, .. } => Found::Lists(Box::new(ListsAnswer {
+            names: store.list_names()?,
+            plan: store.export_plan(format, list.as_deref())?,
+            format,
+            list,
+        })),
     })
 }

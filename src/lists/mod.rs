@@ -7,7 +7,7 @@
 mod export;
 mod import;
 
-pub use export::{ExportFormat, write_cleaned, write_suppression};
+pub use export::{ExportFormat, ExportPlan, export_to, write_cleaned, write_suppression};
 pub use import::{
     ImportedList, ListError, ListRow, RowProblem, RowProblemKind, TextEncoding, Tool, read_list,
 };

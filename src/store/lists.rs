@@ -2,7 +2,7 @@
 //! export and for bounce rates per domain.
 
 use super::{Result, Store, StoreError, domain_of, now};
-use crate::lists::{ImportedList, ListRow, TextEncoding, Tool};
+use crate::lists::{ExportFormat, ExportPlan, ImportedList, ListRow, TextEncoding, Tool};
 use rusqlite::{OptionalExtension, params};
 
 /// A list as stored: its name and id beside what was imported.
@@ -76,6 +76,33 @@ impl Store {
         refresh_membership(&tx)?;
         tx.commit()?;
         Ok(list_id)
+    }
+
+    /// The names of the imported lists, newest first, with their number of subscribers.
+    pub fn list_names(&self) -> Result<Vec<(String, i64)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT name, (SELECT COUNT(*) FROM list_members m WHERE m.list_id = l.id)
+             FROM lists l ORDER BY imported_at DESC, id DESC",
+        )?;
+        let names = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(names)
+    }
+
+    /// What exporting `format` would write now (the cleaned list from the list called
+    /// `name`, else the newest), for the preview before anything is written.
+    pub fn export_plan(&self, format: ExportFormat, name: Option<&str>) -> Result<ExportPlan> {
+        let suppressed = self.suppressed()?;
+        let stored = match format {
+            ExportFormat::Cleaned => self.load_list(name)?,
+            _ => None,
+        };
+        Ok(ExportPlan::new(
+            format,
+            stored.as_ref().map(|stored| &stored.list),
+            &suppressed,
+        ))
     }
 
     /// The list called `name`, or the most recently imported one when `name` is `None`.
