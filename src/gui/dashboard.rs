@@ -3,6 +3,7 @@
 //! (over time by class, by domain or provider, by code and reason) whose bars open the table
 //! filtered to what was clicked.
 
+use super::buckets::Bucket;
 use super::look::{self, CLASSES, class_color, class_label};
 use super::range::Range;
 use super::reader::Summaries;
@@ -88,30 +89,36 @@ impl Dashboard {
     }
 
     fn time_chart(&mut self, ui: &mut Ui, range: Range, summary: &Summary) -> Option<Drill> {
-        let weekly = range.weekly();
-        let mut counts: BTreeMap<(i64, &str), i64> = BTreeMap::new();
-        if weekly {
-            for week in &summary.per_week {
-                *counts
-                    .entry((week.monday, week.class.as_str()))
-                    .or_default() += week.n;
-            }
-        } else {
-            for day in &summary.per_day {
-                *counts.entry((day.day, day.class.as_str())).or_default() += day.n;
-            }
-        }
-        let step: i64 = if weekly { 7 } else { 1 };
-        let slots: Vec<i64> = match (
-            summary.period.from_day,
-            summary.period.to_day,
-            counts.keys().next(),
-            counts.keys().next_back(),
-        ) {
-            (Some(from), Some(to), _, _) if !weekly => (from..=to).collect(),
-            (_, _, Some(first), Some(last)) => (first.0..=last.0).step_by(step as usize).collect(),
-            _ => Vec::new(),
+        // The days the chart spans: the period's (a week always shows all seven), else from
+        // the first to the last day with bounces.
+        let first_data = summary.per_day.first().map(|day| day.day);
+        let last_data = summary.per_day.last().map(|day| day.day);
+        let (first, last) = match (summary.period.from_day, summary.period.to_day) {
+            (Some(from), Some(_)) if range == Range::ThisWeek => (from, from + 6),
+            (Some(from), Some(to)) => (from, to),
+            _ => match (first_data, last_data) {
+                (Some(first), Some(last)) => (first, last),
+                _ => (0, -1),
+            },
         };
+        let bucket = Bucket::for_span(last - first + 1);
+        let with_year = first_data.zip(last_data).is_some_and(|(first, last)| {
+            Bucket::Quarter.start(first) / 365 != Bucket::Quarter.start(last) / 365
+                || last - first > 300
+        });
+        let slots = bucket.starts(first, last);
+        let mut counts: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+        for day in &summary.per_day {
+            *counts
+                .entry((bucket.start(day.day), day.class.as_str()))
+                .or_default() += day.n;
+        }
+        // The narrowest bucket sets the bars' width, so that none overlaps its neighbour.
+        let step = slots
+            .windows(2)
+            .map(|pair| pair[1] - pair[0])
+            .min()
+            .unwrap_or_else(|| bucket.next(first) - first);
         let width = 0.8 * step as f64;
         let mut charts: Vec<BarChart> = Vec::new();
         for class in CLASSES {
@@ -126,16 +133,15 @@ impl Dashboard {
                         .stroke(egui::Stroke::new(1.0, class_color(class)))
                 })
                 .collect();
-            let period_word = if weekly { "week of" } else { "on" };
             let hover_label = label.clone();
             let below: Vec<&BarChart> = charts.iter().collect();
             let chart = BarChart::new(label.clone(), bars)
                 .color(class_color(class))
                 .element_formatter(Box::new(move |bar, _| {
                     format!(
-                        "{hover_label}: {} {period_word} {}",
+                        "{hover_label}: {} in {}",
                         bar.value,
-                        look::day_label(bar.argument as i64)
+                        bucket.label(bar.argument as i64, with_year)
                     )
                 }))
                 .stack_on(&below);
@@ -155,9 +161,10 @@ impl Dashboard {
             .allow_boxed_zoom(false)
             .include_y(0.0)
             .y_axis_label("bounces")
-            .x_axis_formatter(|mark, _| {
-                if mark.value.fract() == 0.0 {
-                    look::day_label(mark.value as i64)
+            .x_axis_formatter(move |mark, _| {
+                if mark.value.fract() == 0.0 && bucket.start(mark.value as i64) == mark.value as i64
+                {
+                    bucket.label(mark.value as i64, with_year)
                 } else {
                     String::new()
                 }
@@ -201,7 +208,7 @@ impl Dashboard {
         });
         Some(Drill::Days {
             from: slot,
-            days: step,
+            days: bucket.next(slot) - slot,
             class,
         })
     }

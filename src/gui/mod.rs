@@ -9,6 +9,7 @@
 mod accounts;
 mod app;
 mod automation;
+mod buckets;
 mod dashboard;
 mod dialogs;
 mod jobs;

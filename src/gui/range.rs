@@ -69,11 +69,6 @@ impl Range {
             to_day: Some(to - shift),
         })
     }
-
-    /// True when the chart reads better by week than by day.
-    pub fn weekly(self) -> bool {
-        self == Range::All
-    }
 }
 
 #[cfg(test)]
