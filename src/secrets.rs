@@ -8,9 +8,35 @@
 const SERVICE: &str = "bouncedesk";
 
 fn entry(account: &str) -> Result<keyring::Entry, String> {
-    keyring::Entry::new(SERVICE, account).map_err(|error| {
-        format!("no OS keyring available ({error}); set BOUNCEDESK_PASSWORD or type the password")
-    })
+    keyring::Entry::new(SERVICE, account).map_err(|error| in_words(&error))
+}
+
+/// The keyring on this system, as a person knows it.
+const KEYRING: &str = if cfg!(target_os = "macos") {
+    "the macOS Keychain"
+} else if cfg!(target_os = "windows") {
+    "the Windows Credential Manager"
+} else {
+    "a Secret Service keyring (GNOME Keyring or KWallet, started with a desktop session)"
+};
+
+/// A keyring failure said for the person at the keyboard: what it means for their password
+/// and what to do, rather than the library's wording ("No default store has been set").
+fn in_words(error: &keyring::Error) -> String {
+    match error {
+        keyring::Error::NoDefaultStore => format!(
+            "this computer offers no password keyring to Bounce Desk (it uses {KEYRING}), so the \
+             password is not saved: type it when you sync, or set BOUNCEDESK_PASSWORD"
+        ),
+        keyring::Error::NoStorageAccess(_) => format!(
+            "the password keyring is locked or refused access; unlock {KEYRING} (log in to \
+             the desktop session) and try again, or type the password when you sync"
+        ),
+        other => format!(
+            "the password keyring failed ({other}); type the password when you sync, or set \
+             BOUNCEDESK_PASSWORD"
+        ),
+    }
 }
 
 /// The password saved for `account`, if the keyring holds one.
@@ -18,7 +44,7 @@ pub fn load(account: &str) -> Result<Option<String>, String> {
     match entry(account)?.get_password() {
         Ok(password) => Ok(Some(password)),
         Err(keyring::Error::NoEntry) => Ok(None),
-        Err(error) => Err(format!("the OS keyring failed: {error}")),
+        Err(error) => Err(in_words(&error)),
     }
 }
 
@@ -43,13 +69,26 @@ pub fn stored(account: &str, only_account: bool) -> (Option<String>, Option<Stri
 pub fn save(account: &str, password: &str) -> Result<(), String> {
     entry(account)?
         .set_password(password)
-        .map_err(|error| format!("the OS keyring did not take the password: {error}"))
+        .map_err(|error| in_words(&error))
 }
 
 /// Forgets the password for `account` (nothing to do when none was saved).
 pub fn forget(account: &str) -> Result<(), String> {
     match entry(account)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(error) => Err(format!("the OS keyring failed: {error}")),
+        Err(error) => Err(in_words(&error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyring_failures_are_said_for_a_person() {
+        let missing = in_words(&keyring::Error::NoDefaultStore);
+        assert!(missing.contains("no password keyring"), "{missing}");
+        assert!(missing.contains("type it when you sync"), "{missing}");
+        assert!(!missing.contains("default store"), "{missing}");
     }
 }

@@ -440,10 +440,24 @@ fn test_result(
             None
         }
         Err(failure) => {
-            ui.label(RichText::new(&failure.message).color(super::look::WARNING));
+            ui.add(
+                egui::Label::new(RichText::new(&failure.message).color(super::look::WARNING))
+                    .wrap(),
+            );
             let fingerprint = failure.untrusted_fingerprint.as_ref()?;
-            ui.label("If this is your server's certificate (ask your provider, or compare with the fingerprint your server shows), you can trust it for this account only:");
-            ui.label(RichText::new(fingerprint).monospace());
+            ui.add(
+                egui::Label::new(
+                    "If your provider (or the fingerprint your server shows) confirms this \
+                     SHA-256 fingerprint, trust the certificate for this account only:",
+                )
+                .wrap(),
+            );
+            ui.add(egui::Label::new(RichText::new(fingerprint).monospace()).wrap());
+            if let Some(technical) = &failure.technical {
+                ui.collapsing("What the TLS library said", |ui| {
+                    ui.add(egui::Label::new(RichText::new(technical).small()).wrap());
+                });
+            }
             if ui.button("Trust this certificate").clicked() {
                 form.trust(fingerprint);
                 return form.account().ok().map(|account| AccountAction::Test {

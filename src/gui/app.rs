@@ -771,31 +771,39 @@ impl BounceDesk {
                 self.set_range(self.range);
             }
             self.account_choice(ui);
-            ui.separator();
-            self.sync_controls(ui);
+            // Anchored to the right edge, so that nothing moves "Sync now" from under the
+            // pointer when the bar's other parts change.
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                self.sync_controls(ui);
+            });
         });
     }
 
-    /// The account whose mail the dashboard and the table show, when there are accounts.
+    /// The account whose mail the dashboard and the table show; always in the bar (greyed
+    /// while there is no account) so that adding the first account moves nothing.
     fn account_choice(&mut self, ui: &mut Ui) {
-        if self.accounts.accounts.is_empty() {
-            return;
-        }
         let before = self.account.clone();
-        egui::ComboBox::from_label("Account")
-            .selected_text(self.account.as_deref().unwrap_or("All mail"))
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut self.account, None, "All mail");
-                for account in &self.accounts.accounts {
-                    let name = Some(account.name.clone());
-                    ui.selectable_value(&mut self.account, name, &account.name);
-                }
-            });
+        let has_accounts = !self.accounts.accounts.is_empty();
+        ui.add_enabled_ui(has_accounts, |ui| {
+            egui::ComboBox::from_label("Account")
+                .selected_text(self.account.as_deref().unwrap_or("All mail"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.account, None, "All mail");
+                    for account in &self.accounts.accounts {
+                        let name = Some(account.name.clone());
+                        ui.selectable_value(&mut self.account, name, &account.name);
+                    }
+                })
+        })
+        .response
+        .on_disabled_hover_text("Add an account to sync, then show one account's mail here");
         if self.account != before {
             self.reload();
         }
     }
 
+    /// "Sync now", or while a sync runs, "Cancel sync" in its place and the progress left of
+    /// it (the bar lays out right to left).
     fn sync_controls(&mut self, ui: &mut Ui) {
         if let Some(progress) = &self.jobs.sync {
             let text = format!(
@@ -806,16 +814,17 @@ impl BounceDesk {
                 look::count(progress.done as i64),
                 look::count(progress.total as i64)
             );
-            ui.add(
-                egui::ProgressBar::new(progress.fraction())
-                    .desired_width(320.0)
-                    .text(text),
-            );
+            let fraction = progress.fraction();
             if self.jobs.cancelling() {
                 ui.label("Cancelling after this batch…");
             } else if ui.button("Cancel sync").clicked() {
                 self.jobs.cancel_sync();
             }
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .desired_width(320.0)
+                    .text(text),
+            );
             return;
         }
         let can_sync = !self.accounts.accounts.is_empty() && !self.is_demo();

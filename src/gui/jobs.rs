@@ -57,18 +57,25 @@ pub enum JobEvent {
 pub struct TestFailure {
     /// The error in words.
     pub message: String,
+    /// What the TLS library said, for a person who wants the detail.
+    pub technical: Option<String>,
     /// The server certificate's fingerprint, when the failure is that it is not trusted.
     pub untrusted_fingerprint: Option<String>,
 }
 
 impl From<SyncError> for TestFailure {
     fn from(error: SyncError) -> Self {
-        let untrusted_fingerprint = match &error {
-            SyncError::UntrustedCertificate { fingerprint, .. } => Some(fingerprint.clone()),
-            _ => None,
+        let (untrusted_fingerprint, technical) = match &error {
+            SyncError::UntrustedCertificate {
+                fingerprint,
+                reason,
+                ..
+            } => (Some(fingerprint.clone()), Some(reason.clone())),
+            _ => (None, None),
         };
         TestFailure {
-            message: error.to_string(),
+            message: error.in_words(),
+            technical,
             untrusted_fingerprint,
         }
     }
@@ -308,6 +315,7 @@ impl Jobs {
             account: account.name.clone(),
             result: Err(TestFailure {
                 message: "cannot start the connection test".into(),
+                technical: None,
                 untrusted_fingerprint: None,
             }),
         };
@@ -419,7 +427,7 @@ fn sync_all(
                 let cancelled = cancel.load(Ordering::Relaxed);
                 report(JobEvent::SyncDone {
                     account: account.name,
-                    result: result.map_err(|error| error.to_string()),
+                    result: result.map_err(|error| error.in_words()),
                     password_refused,
                 });
                 if cancelled {

@@ -263,6 +263,44 @@ impl SyncError {
             SyncError::Io(_) | SyncError::ConnectionLost(_) | SyncError::TlsTimeout
         )
     }
+
+    /// The error as the window says it: the command-line text, except for an untrusted
+    /// certificate, which a person decides on by reading why in words (the window shows the
+    /// fingerprint and a button beside it, so no command-line hint).
+    pub fn in_words(&self) -> String {
+        match self {
+            SyncError::UntrustedCertificate { host, reason, .. } => format!(
+                "{host} showed a certificate this computer does not trust: {}. Trust it only \
+                 if your provider confirms its fingerprint.",
+                certificate_problem(reason)
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What a TLS library's certificate verdict means for the person connecting. The wordings are
+/// OpenSSL's verify errors (`X509_verify_cert_error_string` in crypto/x509/x509_txt.c, with
+/// and without the hyphen since OpenSSL 3), SChannel's and Security.framework's.
+fn certificate_problem(reason: &str) -> &'static str {
+    let reason = reason.to_ascii_lowercase();
+    let says = |words: &[&str]| words.iter().any(|word| reason.contains(word));
+    if says(&["self-signed", "self signed", "selfsigned"]) {
+        "it is signed by the server itself, not by an authority this computer knows \
+         (usual for a company's own mail server)"
+    } else if says(&["expired"]) {
+        "it has expired"
+    } else if says(&["not yet valid"]) {
+        "it is not valid yet (check this computer's date and time)"
+    } else if says(&["hostname", "host name", "does not match", "cn_no_match"]) {
+        "it was issued for another server name (check the server name you typed)"
+    } else if says(&["revoked"]) {
+        "its authority has revoked it"
+    } else if says(&["issuer", "untrusted root", "not trusted", "unknown ca"]) {
+        "it was issued by an authority this computer does not know"
+    } else {
+        "this computer could not verify it"
+    }
 }
 
 /// What a sync reports while it runs, for a progress bar.
@@ -673,6 +711,39 @@ fn uid_set(uids: &[u32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificate_verdicts_are_said_in_words() {
+        let cases = [
+            (
+                "certificate verify failed: (self-signed certificate)",
+                "signed by the server itself",
+            ),
+            (
+                "error:0A000086:SSL routines::certificate verify failed:../ssl/statem/statem_clnt.c:2091: (unable to get local issuer certificate)",
+                "authority this computer does not know",
+            ),
+            (
+                "certificate verify failed (certificate has expired)",
+                "expired",
+            ),
+            ("hostname mismatch", "another server name"),
+            ("something new", "could not verify"),
+        ];
+        for (reason, words) in cases {
+            let error = SyncError::UntrustedCertificate {
+                host: "mail.example.org".into(),
+                fingerprint: "AB:CD".into(),
+                reason: reason.into(),
+            };
+            let said = error.in_words();
+            assert!(said.contains(words), "{reason} → {said}");
+            assert!(
+                !said.contains("bouncedesk"),
+                "no command line in the window: {said}"
+            );
+        }
+    }
 
     #[test]
     fn uid_sets_are_compact() {
