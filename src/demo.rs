@@ -5,16 +5,17 @@
 //! Thirteen weekly issues of a newsletter bounce the way real lists do (dead addresses, full
 //! mailboxes that recur until the policy suppresses them, delays, complaints, out-of-office
 //! replies, a few notices nobody could classify, a company gateway's own wording repeated for
-//! every address there), and in the last days one provider starts
+//! every address there, and that gateway's older wording, which a rule of the operator's
+//! already decides), and in the last days one provider starts
 //! rejecting the sender over DMARC while another block-lists its IP: the two things the
 //! dashboard's sender alerts exist for. The data is generated from a fixed seed, dated
 //! relative to `now`, so the demo always shows "this week".
 
 use crate::address::domain_of;
-use crate::classify::Classifier;
+use crate::classify::{Class, OwnRule, Reason};
 use crate::lists;
 use crate::store::stats::{DAY, monday_of};
-use crate::store::{BATCH, Prepared, Source, Store, StoreError};
+use crate::store::{BATCH, Prepared, RuleChange, Source, Store, StoreError};
 use std::path::Path;
 
 /// One report template and the placeholders it needs.
@@ -43,6 +44,7 @@ const COMPLAINT: Template = template!("complaint");
 const VACATION: Template = template!("vacation");
 const UNCLEAR_NOTICE: Template = template!("unclear-notice");
 const GATEWAY_PARKED: Template = template!("gateway-parked");
+const GATEWAY_RETIRED: Template = template!("gateway-retired");
 const ODD_NOTICE: Template = template!("odd-notice");
 
 /// Recipient domains and how many subscribers of 1,000 sit there.
@@ -100,8 +102,9 @@ pub fn build(path: &Path, now: i64) -> Result<DemoSummary, StoreError> {
     let list = lists::read_list(subscriber_csv(&subscribers).as_bytes())
         .map_err(|error| StoreError::Damaged(format!("demo list: {error}")))?;
     store.save_list("Weekly Notes (demo)", "demo", &list)?;
+    store.change_rule(&RuleChange::Add(earlier_rule()))?;
 
-    let classifier = Classifier::default();
+    let classifier = store.classifier()?;
     let mut batch = Vec::with_capacity(BATCH);
     for (number, draft) in drafts.iter().enumerate() {
         let raw = fill(draft, number);
@@ -119,6 +122,21 @@ pub fn build(path: &Path, now: i64) -> Result<DemoSummary, StoreError> {
         messages: drafts.len(),
         subscribers: subscribers.len(),
     })
+}
+
+/// The rule the demo's operator made from the review queue some weeks ago, for the wording
+/// of [`GATEWAY_RETIRED`] (no built-in table knows a gateway's own words).
+fn earlier_rule() -> OwnRule {
+    OwnRule {
+        id: 0,
+        phrase: "mailbox retired by acmeguard".to_string(),
+        status: None,
+        reporting_mta: None,
+        class: Class::Hard,
+        reason: Reason::UserUnknown,
+        note: "Acme's gateway: the person left the company (decided in the review queue)"
+            .to_string(),
+    }
 }
 
 /// Addresses spread over [`DOMAINS`] by their weights.
@@ -187,7 +205,7 @@ fn drafts(rng: &mut fastrand::Rng, subscribers: &[String], now: i64) -> Vec<Draf
                 67..72 if matches!(domain, "outlook.com" | "hotmail.com") => &TOO_MANY_CONNECTIONS,
                 67..77 => &VACATION,
                 77..84 => &COMPLAINT,
-                84..90 => &UNCLEAR_NOTICE,
+                84..88 => &UNCLEAR_NOTICE,
                 _ => &USER_UNKNOWN,
             };
             add(template, recipient, rng);
@@ -195,8 +213,14 @@ fn drafts(rng: &mut fastrand::Rng, subscribers: &[String], now: i64) -> Vec<Draf
         // The last three issues: a company's mail gateway answers in words of its own, the
         // same for every address there — a group worth one decision in the review queue.
         if week >= ISSUES - 3 {
-            for recipient in pick_at(rng, subscribers, &["acme-corp.example"], 5) {
+            for recipient in pick_at(rng, subscribers, &["acme-corp.example"], 6) {
                 add(&GATEWAY_PARKED, &recipient, rng);
+            }
+        }
+        // Weeks before, the same gateway said it in other words; a rule decides those now.
+        if (3..7).contains(&week) {
+            for recipient in pick_at(rng, subscribers, &["acme-corp.example"], 3) {
+                add(&GATEWAY_RETIRED, &recipient, rng);
             }
         }
         // And once, a reply nobody else writes.
@@ -291,6 +315,21 @@ mod tests {
             week.list
                 .is_some_and(|list| list.members == SUBSCRIBERS as i64)
         );
+        // The demo's rule is what decides the gateway's older wording; the tables cannot.
+        let retired = fill(
+            &Draft {
+                template: &GATEWAY_RETIRED,
+                recipient: "anna.1@acme-corp.example".to_string(),
+                at: now,
+                issue: 1,
+            },
+            1,
+        );
+        let by_tables = crate::classify::Classifier::default().classify(retired.as_bytes());
+        let by_store = store.classifier()?.classify(retired.as_bytes());
+        assert_eq!(by_tables.bounces[0].class, Class::Unknown);
+        assert_eq!(by_store.bounces[0].class, Class::Hard);
+        assert_eq!(store.rules()?.len(), 1);
         Ok(())
     }
 }

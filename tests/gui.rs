@@ -315,14 +315,20 @@ fn an_unknown_bounce_labelled_by_hand_leaves_the_queue() {
     );
 }
 
-/// The weekly loop's middle: the review queue's biggest group labelled with one key, the
+/// The weekly loop in the window: the review queue's biggest group labelled with one key, the
 /// decision made a rule whose preview equals the store's own dry run, the rule applied (and
-/// listed), and the dashboard's unknowns down by the group's size.
+/// listed), the dashboard's unknowns down by the group's size, the command line's `ingest`
+/// and `reclassify` following the rule, then the cleaned list and Mailchimp's file exported
+/// without the addresses now suppressed.
 #[test]
 fn a_review_decision_becomes_a_rule() {
     use bouncedesk::classify::OwnRule;
     use bouncedesk::store::RuleChange;
-    let (_dir, mut harness) = demo();
+    let (dir, mut harness) = demo();
+    let rules_before = Store::open(harness.state().store_path())
+        .and_then(|store| store.rules())
+        .expect("rules")
+        .len();
     click(&mut harness, "Period");
     click(&mut harness, "All time");
     settle(&mut harness);
@@ -388,8 +394,13 @@ fn a_review_decision_becomes_a_rule() {
     wait_until(&mut harness, "the rule applied", |h| {
         !h.state().jobs.changing_rule && h.state().settled()
     });
-    assert!(shows(&harness, "Rule 1 saved"), "the rule's notice");
-    assert_eq!(store.rules().expect("rules").len(), 1);
+    let rules = store.rules().expect("rules");
+    assert_eq!(rules.len(), rules_before + 1);
+    let rule = rules.last().expect("the new rule");
+    assert!(
+        shows(&harness, &format!("Rule {} saved", rule.id)),
+        "the rule's notice"
+    );
     let again = store
         .reclassify(&store.classifier().expect("engine"), true)
         .expect("dry run");
@@ -399,11 +410,123 @@ fn a_review_decision_becomes_a_rule() {
     settle(&mut harness);
     assert!(shows(&harness, "\"inbox parked by acmeguard\""));
 
+    // The command line follows the rule made here: a new report through `bouncedesk ingest`
+    // is decided by it, and `bouncedesk reclassify` finds nothing left to change.
+    let template = include_str!("../assets/demo/gateway-parked.eml");
+    let report = template
+        .replace("{rcpt}", "new.hire@acme-corp.example")
+        .replace("{domain}", "acme-corp.example")
+        .replace("{date}", "Mon, 30 Nov 2026 09:00:00 +0000")
+        .replace("{id}", "99999")
+        .replace("{issue}", "200");
+    let report_path = dir.path().join("parked.eml");
+    std::fs::write(&report_path, report).expect("write");
+    let bouncedesk = |args: &[&std::ffi::OsStr]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_bouncedesk"))
+            .arg("--db")
+            .arg(harness.state().store_path())
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    bouncedesk(&["ingest".as_ref(), report_path.as_os_str()]);
+    let new_hire = store.recipient("new.hire@acme-corp.example").expect("read");
+    assert_eq!(
+        new_hire.map(|row| row.state),
+        Some(bouncedesk::policy::State::Suppressed),
+        "ingest applied the window's rule"
+    );
+    let replay = bouncedesk(&["reclassify".as_ref(), "--dry-run".as_ref()]);
+    assert!(replay.contains("0 would change"), "{replay}");
+
     // Undo takes the group's labels back; the rule still decides the words.
     click(&mut harness, "Review");
     click(&mut harness, "Undo");
     settle(&mut harness);
     assert_eq!(unknowns(&harness), before - group.ids.len() as i64);
+
+    // The week ends with the exports: the cleaned list leaves the group's addresses out and
+    // keeps every other row as imported; Mailchimp's file lists every suppressed address.
+    let group_addresses: std::collections::HashSet<String> = group
+        .examples
+        .iter()
+        .map(|example| example.recipient.clone())
+        .collect();
+    click(&mut harness, "Lists");
+    settle(&mut harness);
+    let cleaned = dir.path().join("cleaned.csv");
+    harness.state_mut().export_to(cleaned.clone());
+    settle(&mut harness);
+    let kept = assert_cleaned(&store, "Weekly Notes (demo)", &cleaned);
+    assert!(kept.is_disjoint(&group_addresses), "the group is left out");
+
+    harness.get_by_label("Export format").click();
+    harness.run_steps(2);
+    click(&mut harness, "Mailchimp suppression (import as cleaned)");
+    settle(&mut harness);
+    let mailchimp = dir.path().join("mailchimp.csv");
+    harness.state_mut().export_to(mailchimp.clone());
+    settle(&mut harness);
+    let mut reader = csv::Reader::from_path(&mailchimp).expect("the Mailchimp file");
+    let header = reader.headers().expect("a header").clone();
+    assert_eq!(header.get(0), Some("Email Address"));
+    let written: std::collections::HashSet<String> = reader
+        .records()
+        .map(|record| {
+            record
+                .expect("a row")
+                .get(0)
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let suppressed = suppressed_addresses(&store);
+    assert_eq!(written, suppressed, "every suppressed address, once");
+    assert!(group_addresses.is_subset(&written));
+}
+
+/// Every address the policy has suppressed.
+fn suppressed_addresses(store: &Store) -> std::collections::HashSet<String> {
+    store
+        .suppressed()
+        .expect("suppressed")
+        .into_iter()
+        .map(|row| row.recipient)
+        .collect()
+}
+
+/// Checks the cleaned export at `path` against the stored list `name`: the same header, and
+/// every row whose address is not suppressed, in order, cell for cell. Returns the addresses
+/// written.
+fn assert_cleaned(
+    store: &Store,
+    name: &str,
+    path: &std::path::Path,
+) -> std::collections::HashSet<String> {
+    let suppressed = suppressed_addresses(store);
+    let stored = store
+        .load_list(Some(name))
+        .expect("read")
+        .expect("the stored list");
+    let written =
+        bouncedesk::lists::read_list(&std::fs::read(path).expect("written")).expect("a list");
+    assert_eq!(written.header, stored.list.header);
+    let expected: Vec<&Vec<String>> = stored
+        .list
+        .rows
+        .iter()
+        .filter(|row| !suppressed.contains(&row.email))
+        .map(|row| &row.cells)
+        .collect();
+    let got: Vec<&Vec<String>> = written.rows.iter().map(|row| &row.cells).collect();
+    assert_eq!(got, expected, "every kept row, cell for cell");
+    assert!(
+        expected.len() < stored.list.rows.len(),
+        "the list loses someone"
+    );
+    written.rows.into_iter().map(|row| row.email).collect()
 }
 
 /// Any address found, where it stands and why, every bounce it had, and a decision by hand
@@ -491,7 +614,6 @@ fn settings_change_the_policy_and_the_lines() {
 /// after asking.
 #[test]
 fn lists_are_previewed_imported_and_exported_cleaned() {
-    use bouncedesk::lists::read_list;
     let (dir, mut harness) = demo();
     let csv = dir.path().join("newcomers.csv");
     std::fs::write(
@@ -522,12 +644,7 @@ fn lists_are_previewed_imported_and_exported_cleaned() {
         .click();
     harness.run_steps(2);
     settle(&mut harness);
-    let suppressed: std::collections::HashSet<String> = store
-        .suppressed()
-        .expect("suppressed")
-        .into_iter()
-        .map(|row| row.recipient)
-        .collect();
+    let suppressed = suppressed_addresses(&store);
     let demo_list = store
         .load_list(Some("Weekly Notes (demo)"))
         .expect("read")
@@ -538,10 +655,6 @@ fn lists_are_previewed_imported_and_exported_cleaned() {
         .iter()
         .filter(|row| !suppressed.contains(&row.email))
         .count();
-    assert!(
-        kept < demo_list.list.rows.len(),
-        "the demo suppresses someone"
-    );
     let removed = demo_list.list.rows.len() - kept;
     assert!(shows(
         &harness,
@@ -553,17 +666,7 @@ fn lists_are_previewed_imported_and_exported_cleaned() {
     let target = dir.path().join("cleaned.csv");
     harness.state_mut().export_to(target.clone());
     settle(&mut harness);
-    let written = read_list(&std::fs::read(&target).expect("written")).expect("a list");
-    assert_eq!(written.header, demo_list.list.header);
-    let expected: Vec<&Vec<String>> = demo_list
-        .list
-        .rows
-        .iter()
-        .filter(|row| !suppressed.contains(&row.email))
-        .map(|row| &row.cells)
-        .collect();
-    let got: Vec<&Vec<String>> = written.rows.iter().map(|row| &row.cells).collect();
-    assert_eq!(got, expected, "every kept row, cell for cell");
+    assert_cleaned(&store, "Weekly Notes (demo)", &target);
 
     // A file that exists is replaced only after asking.
     std::fs::write(&target, "precious").expect("write");

@@ -30,7 +30,16 @@ fn screenshot(view: &str, path: &Path) {
 #[test]
 fn the_window_draws_the_demo_under_xvfb() {
     let dir = tempfile::tempdir().expect("temp dir");
-    for view in ["dashboard", "bounces"] {
+    let views = [
+        "dashboard",
+        "bounces",
+        "review",
+        "rules",
+        "recipients",
+        "export",
+        "settings",
+    ];
+    for view in views {
         let path = dir.path().join(format!("{view}.png"));
         screenshot(view, &path);
         let image = image::open(&path).expect("a PNG").to_rgba8();

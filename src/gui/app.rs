@@ -52,7 +52,8 @@ pub enum View {
     Rules,
     /// Any address: where it stands, its bounces, keep or suppress it by hand.
     Recipients,
-    /// Subscriber lists in, cleaned lists and suppression lists out.
+    /// Subscriber lists in, cleaned lists and suppression lists out (`--view export` too).
+    #[value(alias = "export")]
     Lists,
     /// Mailboxes to read.
     Accounts,
@@ -204,6 +205,7 @@ impl BounceDesk {
             && !self.reader.busy()
             && self.reader.summaries.is_some()
             && self.reader.matches.is_some()
+            && (self.view != View::Recipients || self.reader.recipients.is_some())
     }
 
     /// The store shown (the demo's throwaway file when showing the demo).
@@ -1046,12 +1048,35 @@ impl BounceDesk {
             Step::View(view) => self.view = view,
             Step::Range(range) => self.set_range(range),
             Step::Scroll(offset) => self.table.scroll_offset = Some(offset),
-            Step::SelectFirst => self.table.selected = Some(0),
+            Step::SelectFirst => self.select_first(),
             Step::Fail(why) => {
                 self.problem = Some(why);
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             Step::Close => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+}
+
+impl BounceDesk {
+    /// Opens the first row of the view in full: the table's first bounce, or the first
+    /// suppressed recipient (whose history has the most to show).
+    fn select_first(&mut self) {
+        if self.view != View::Recipients {
+            self.table.selected = Some(0);
+            return;
+        }
+        let Some(found) = &self.reader.recipients else {
+            return;
+        };
+        let rows = &found.0;
+        let first = rows
+            .iter()
+            .find(|row| row.state == crate::policy::State::Suppressed)
+            .or(rows.first());
+        if let Some(row) = first {
+            self.recipients.selected = Some(row.recipient.clone());
+            self.reader.ask_history(row.recipient.clone());
         }
     }
 }

@@ -19,7 +19,7 @@ pub enum Step {
     Range(Range),
     /// Scroll the table to this offset (points).
     Scroll(f32),
-    /// Select the first row of the table (so the detail shows).
+    /// Select the first row of the table or of the recipients (so the detail shows).
     SelectFirst,
     /// Give up: the window cannot show its data; close with this error.
     Fail(String),
@@ -235,7 +235,7 @@ impl Screenshot {
             self.settled_frames = 0;
             return Step::Wait;
         }
-        if view == View::Bounces && !self.selected {
+        if matches!(view, View::Bounces | View::Recipients) && !self.selected {
             self.selected = true;
             return Step::SelectFirst;
         }
