@@ -682,3 +682,81 @@ fn lists_are_previewed_imported_and_exported_cleaned() {
     settle(&mut harness);
     assert_ne!(std::fs::read_to_string(&target).expect("read"), "precious");
 }
+
+/// After an engine upgrade the window offers to replay the history, shows what that would
+/// change first, and writes it only when asked; a replay that changes nothing is done
+/// without asking.
+#[test]
+fn after_an_engine_upgrade_the_history_is_replayed_when_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("store.sqlite");
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/samples");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bouncedesk"))
+        .arg("--db")
+        .arg(&db)
+        .args(["ingest", samples])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let sql = rusqlite::Connection::open(&db).expect("sql");
+    let store = Store::open(&db).expect("store");
+
+    // Classified by an "older engine" that said the same: marked current without a word.
+    sql.execute("UPDATE messages SET engine_version = 1", [])
+        .expect("age");
+    let mut harness = window(&db, false);
+    settle(&mut harness);
+    assert!(harness.state().upgrade_offer.is_none());
+    assert_eq!(store.messages_by_older_engine().expect("count"), 0);
+    drop(harness);
+
+    // One the older engine could not decide: the offer shows the change before writing it.
+    let messages = sql
+        .execute("UPDATE messages SET engine_version = 1", [])
+        .expect("age");
+    let (hard, message, recipient): (i64, i64, String) = sql
+        .query_row(
+            "SELECT id, message_id, recipient_key FROM bounces WHERE engine_class = 'hard'
+             ORDER BY id LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .expect("a hard bounce");
+    sql.execute(
+        "UPDATE bounces SET class = 'unknown', reason = 'onhold', engine_class = 'unknown',
+             engine_reason = 'onhold' WHERE id = ?1",
+        [hard],
+    )
+    .expect("older verdict");
+    let mut harness = window(&db, false);
+    settle(&mut harness);
+    assert!(shows(
+        &harness,
+        &format!("has improved since {messages} of your stored messages")
+    ));
+    assert!(shows(
+        &harness,
+        "Would change 1 bounce(s): 1 unknown/onhold -> hard/"
+    ));
+    assert_eq!(
+        store.messages_by_older_engine().expect("count"),
+        messages as i64,
+        "nothing written before the operator says so"
+    );
+    click(&mut harness, "Re-classify the history");
+    settle(&mut harness);
+    assert!(shows(
+        &harness,
+        "Re-classified the history with today's engine: 1 bounce(s) changed."
+    ));
+    assert_eq!(store.messages_by_older_engine().expect("count"), 0);
+    let class: String = sql
+        .query_row(
+            "SELECT class FROM bounces WHERE message_id = ?1 AND recipient_key = ?2",
+            rusqlite::params![message, recipient],
+            |row| row.get(0),
+        )
+        .expect("replayed");
+    assert_eq!(class, "hard");
+    assert!(harness.query_by_label("Re-classify the history").is_none());
+}

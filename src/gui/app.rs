@@ -6,7 +6,7 @@ use super::accounts::{AccountAction, AccountForm, AccountsView};
 use super::automation::{Automation, Step};
 use super::dashboard::Dashboard;
 use super::dialogs::{DialogEvent, Dialogs};
-use super::jobs::Jobs;
+use super::jobs::{EngineUpgrade, Jobs};
 use super::labelling::ManualLabel;
 use super::lists_view::{ListsAction, ListsView};
 use super::look;
@@ -19,6 +19,7 @@ use super::rules_view::{RulesAction, RulesView};
 use super::settings_view::{SettingsAction, SettingsView};
 use super::table::BounceTable;
 use super::table::DetailAction;
+use super::upgrade::{self, UpgradeChoice};
 use super::welcome::{self, Welcome};
 use crate::store::browse::BounceSort;
 use crate::store::stats::DAY;
@@ -134,6 +135,8 @@ pub struct BounceDesk {
     /// True once a label was given in this session: the window then offers to retrain the
     /// reason model with the labels, so that the next unknowns like them decide themselves.
     pub retrain_offer: bool,
+    /// What re-classifying the history would change after an engine upgrade, while offered.
+    pub upgrade_offer: Option<EngineUpgrade>,
     started: bool,
     ctx: egui::Context,
 }
@@ -180,6 +183,7 @@ impl BounceDesk {
             problem: None,
             notice: None,
             retrain_offer: false,
+            upgrade_offer: None,
             started: false,
             ctx,
         };
@@ -201,6 +205,7 @@ impl BounceDesk {
             && !self.table.changed
             && !self.jobs.changing_rule
             && !self.jobs.list_work
+            && !self.jobs.upgrading
             && self.lists.reading.is_none()
             && !self.reader.busy()
             && self.reader.summaries.is_some()
@@ -257,6 +262,10 @@ impl BounceDesk {
         self.store_path = path.clone();
         self.reader = reader(&self.ctx, path.clone());
         self.jobs = jobs(&self.ctx, path);
+        self.upgrade_offer = None;
+        if self.store.is_some() {
+            self.jobs.start_upgrade_check();
+        }
         self.reload();
     }
 
@@ -706,7 +715,11 @@ impl BounceDesk {
     /// Takes in what the jobs reported: a finished sync or rule change reloads the views; a
     /// refused password is forgotten so that the next sync asks for it.
     fn take_job_news(&mut self) {
-        if self.jobs.receive() {
+        let finished = self.jobs.receive();
+        if let Some(result) = self.jobs.upgrade.take() {
+            self.take_upgrade(result);
+        }
+        if finished {
             for account in std::mem::take(&mut self.jobs.refused) {
                 self.passwords.forget(&account);
             }
@@ -732,6 +745,26 @@ impl BounceDesk {
             }
             self.reload();
             self.reload_accounts();
+        }
+    }
+
+    /// What the engine-upgrade job found: an offer to show, the replay done, or why not.
+    fn take_upgrade(&mut self, result: Result<Option<EngineUpgrade>, String>) {
+        match result {
+            Ok(Some(upgrade)) if upgrade.effect.applied => {
+                self.upgrade_offer = None;
+                self.notice = Some(format!(
+                    "Re-classified the history with today's engine: {} bounce(s) changed.",
+                    look::count(upgrade.effect.changes.len() as i64)
+                ));
+            }
+            Ok(offer) => self.upgrade_offer = offer,
+            Err(error) => {
+                self.upgrade_offer = None;
+                self.problem = Some(format!(
+                    "The history could not be checked against today's engine: {error}"
+                ));
+            }
         }
     }
 
@@ -1118,6 +1151,16 @@ impl eframe::App for BounceDesk {
             self.top_bar(ui);
             ui.add_space(2.0);
         });
+        if let Some(offer) = &self.upgrade_offer {
+            let choice = egui::Panel::top("engine upgrade")
+                .show(ui, |ui| upgrade::show(ui, offer, self.jobs.upgrading))
+                .inner;
+            match choice {
+                Some(UpgradeChoice::Apply) => self.jobs.start_upgrade(),
+                Some(UpgradeChoice::NotNow) => self.upgrade_offer = None,
+                None => {}
+            }
+        }
         let notes = self.problem.is_some()
             || self.notice.is_some()
             || self.retrain_offer

@@ -38,6 +38,12 @@ pub enum JobEvent {
         /// The rule's number and what changed, or why nothing did.
         result: Result<(i64, ReclassifySummary), String>,
     },
+    /// The history was checked for messages an older engine classified, or replayed by
+    /// today's: what it would change or changed (`None`: nothing to offer), or why not.
+    EngineUpgrade {
+        /// The outcome.
+        result: Result<Option<EngineUpgrade>, String>,
+    },
     /// A list import or an export ended: what was done in words, or why not.
     ListDone {
         /// The outcome.
@@ -50,6 +56,15 @@ pub enum JobEvent {
         /// What worked, step by step, or what failed.
         result: Result<Vec<String>, TestFailure>,
     },
+}
+
+/// Messages classified by an older engine, and what today's would change in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineUpgrade {
+    /// Stored messages an older engine classified.
+    pub outdated: i64,
+    /// What replaying the history changes (`applied` once written).
+    pub effect: ReclassifySummary,
 }
 
 /// A failed connection test.
@@ -155,6 +170,10 @@ pub struct Jobs {
     pub changing_rule: bool,
     /// How the last rule change ended (taken by the window when it reloads).
     pub rule_changed: Option<Result<(i64, ReclassifySummary), String>>,
+    /// True while the history is checked or replayed after an engine upgrade.
+    pub upgrading: bool,
+    /// What the last check or replay found (taken by the window).
+    pub upgrade: Option<Result<Option<EngineUpgrade>, String>>,
     /// True while a list is being stored or an export written.
     pub list_work: bool,
     /// How the last list import or export ended (taken by the window).
@@ -178,6 +197,8 @@ impl Jobs {
             tested: None,
             changing_rule: false,
             rule_changed: None,
+            upgrading: false,
+            upgrade: None,
             list_work: false,
             list_done: None,
         }
@@ -258,6 +279,42 @@ impl Jobs {
                 .and_then(|mut store| store.change_rule(&change))
                 .map_err(|error| error.to_string());
             let _ = sender.send(JobEvent::RuleChanged { result });
+            wake();
+        });
+    }
+
+    /// Looks for stored messages an older engine classified; when there are, replays them
+    /// without writing to tell what today's engine would change. A replay that would change
+    /// nothing is applied at once (it only marks the messages as read by today's engine), so
+    /// the question is not asked again.
+    pub fn start_upgrade_check(&mut self) {
+        self.upgrade_job(false);
+    }
+
+    /// Replays the whole history with today's engine (and the operator's rules) and writes
+    /// what changes.
+    pub fn start_upgrade(&mut self) {
+        self.upgrade_job(true);
+    }
+
+    fn upgrade_job(&mut self, apply: bool) {
+        if self.upgrading {
+            return;
+        }
+        self.upgrading = true;
+        let (path, sender, wake) = (
+            self.store_path.clone(),
+            self.sender.clone(),
+            self.wake.clone(),
+        );
+        let failed = JobEvent::EngineUpgrade {
+            result: Err("cannot start the re-classification thread".into()),
+        };
+        self.spawn(failed, move || {
+            let result = Store::open(&path)
+                .and_then(|mut store| replay_history(&mut store, apply))
+                .map_err(|error| error.to_string());
+            let _ = sender.send(JobEvent::EngineUpgrade { result });
             wake();
         });
     }
@@ -389,6 +446,12 @@ impl Jobs {
                 self.rule_changed = Some(result);
                 return true;
             }
+            JobEvent::EngineUpgrade { result } => {
+                self.upgrading = false;
+                let applied = matches!(&result, Ok(Some(upgrade)) if upgrade.effect.applied);
+                self.upgrade = Some(result);
+                return applied;
+            }
             JobEvent::ListDone { result } => {
                 self.list_work = false;
                 self.list_done = Some(result);
@@ -397,6 +460,25 @@ impl Jobs {
         }
         false
     }
+}
+
+/// The upgrade job's work: `None` when no message is outdated (or replaying them changes
+/// nothing, which is then written at once); else what the replay would change, or changed
+/// when `apply`.
+fn replay_history(store: &mut Store, apply: bool) -> crate::store::Result<Option<EngineUpgrade>> {
+    let outdated = store.messages_by_older_engine()?;
+    if outdated == 0 {
+        return Ok(None);
+    }
+    let classifier = store.classifier()?;
+    let effect = store.reclassify(&classifier, !apply)?;
+    if effect.changed_messages == 0 {
+        if !apply {
+            store.reclassify(&classifier, false)?;
+        }
+        return Ok(None);
+    }
+    Ok(Some(EngineUpgrade { outdated, effect }))
 }
 
 /// The sync thread: each account in turn on one store connection, every step reported.

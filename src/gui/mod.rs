@@ -25,6 +25,7 @@ mod rule_form;
 mod rules_view;
 mod settings_view;
 mod table;
+mod upgrade;
 mod welcome;
 
 pub use app::{BounceDesk, Start, View};

@@ -70,7 +70,25 @@ impl Store {
             .prepare("SELECT id FROM messages ORDER BY id")?
             .query_map([], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        self.reclassify_messages(classifier, &ids, dry_run)
+        let summary = self.reclassify_messages(classifier, &ids, dry_run)?;
+        if !dry_run {
+            // Every message was replayed by today's engine, changed or not.
+            self.conn.execute(
+                "UPDATE messages SET engine_version = ?1 WHERE engine_version < ?1",
+                [ENGINE_VERSION],
+            )?;
+        }
+        Ok(summary)
+    }
+
+    /// How many stored messages an older engine classified: after an upgrade, the window
+    /// offers to replay the history (and shows what that would change) when there are any.
+    pub fn messages_by_older_engine(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM messages WHERE engine_version < ?1",
+            [ENGINE_VERSION],
+            |row| row.get(0),
+        )?)
     }
 
     /// Replays the engine over the stored messages `ids` (in that order); writes the changes
