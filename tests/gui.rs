@@ -22,7 +22,7 @@ fn this_week() -> bouncedesk::store::stats::Period {
 fn first_run_offers_the_demo_and_its_dashboard_shows_the_store() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut harness = window(&dir.path().join("store.sqlite"), false);
-    harness.run_steps(2);
+    settle(&mut harness);
     assert_eq!(harness.state().view, View::Welcome);
     assert!(shows(&harness, "Add account"));
     harness.snapshot("welcome");
@@ -206,7 +206,7 @@ fn table_rows_open_their_detail_with_the_raw_message() {
 fn the_accounts_form_says_what_is_missing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut harness = window(&dir.path().join("store.sqlite"), false);
-    harness.run_steps(2);
+    settle(&mut harness);
     click(&mut harness, "Add account");
     assert_eq!(harness.state().view, View::Accounts);
     assert!(shows(
@@ -299,6 +299,7 @@ fn an_unknown_bounce_labelled_by_hand_leaves_the_queue() {
     // Done labelling: the window offers to let the model learn from the label.
     assert_eq!(store.local_model().expect("read"), None);
     click(&mut harness, "Retrain the reason model");
+    settle(&mut harness);
     let model = store
         .local_model()
         .expect("read")

@@ -11,7 +11,7 @@ use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use std::time::{Duration, Instant};
 use support::dovecot::{Dovecot, PASSWORD, USER};
-use support::window::{NOW, click, shows, type_into, wait_until, window};
+use support::window::{NOW, click, settle, shows, type_into, wait_until, window};
 use support::{HOUR, hard};
 
 const MESSAGES: usize = 3_000;
@@ -36,7 +36,7 @@ fn add_test_trust_save_and_sync_from_the_window() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("store.sqlite");
     let mut harness = window(&db, false);
-    harness.run_steps(2);
+    settle(&mut harness);
     let sync_button = harness.get_by_label("Sync now").rect();
     click(&mut harness, "Add account");
     type_into(&mut harness, "Name", "dovecot");
@@ -161,10 +161,12 @@ fn the_progress_bar_follows_a_real_sync() {
         store.save_account(&account).expect("account");
     }
     let mut harness = window(&db, false);
-    harness.run_steps(2);
+    settle(&mut harness);
     // No password known: the sync asks for it.
     click(&mut harness, "Sync now");
-    assert!(shows(&harness, "Password for dovecot"));
+    wait_until(&mut harness, "the password prompt", |h| {
+        shows(h, "Password for dovecot")
+    });
     type_into(&mut harness, "Password", PASSWORD);
     click(&mut harness, "Keep it in the OS keyring");
     click(&mut harness, "Sync");

@@ -48,10 +48,12 @@ pub struct Cli {
     /// smoke tests; needs a display, e.g. Xvfb).
     #[arg(long, value_name = "FILE.png")]
     pub screenshot: Option<PathBuf>,
-    /// Drive the window through a scripted session (dashboard periods, fast table scrolling)
-    /// and print frame times and the time to the first frame, then close.
-    #[arg(long)]
-    pub frame_times: bool,
+    /// Drive the window through a scripted session and print frame times and the time to the
+    /// first frame, then close: `browse` (the default) changes the dashboard's period and
+    /// flicks through the table; `writes` syncs every account and makes the review queue's
+    /// biggest group a rule, and times the frames drawn meanwhile.
+    #[arg(long, value_enum, value_name = "SCRIPT", num_args = 0..=1, default_missing_value = "browse")]
+    pub frame_times: Option<crate::gui::FrameScript>,
     /// What to do; without one, the window opens.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -3,14 +3,14 @@
 //! operator asked; this module does it.
 
 use super::accounts::{AccountAction, AccountForm, AccountsView};
-use super::automation::{Automation, Step};
+use super::automation::{Automation, Seen, Step};
 use super::dashboard::Dashboard;
 use super::dialogs::{DialogEvent, Dialogs};
 use super::jobs::{EngineUpgrade, Jobs};
 use super::labelling::ManualLabel;
 use super::lists_view::{ListsAction, ListsView};
 use super::look;
-use super::passwords::{PasswordPrompt, Passwords, Prompted};
+use super::passwords::{self, PasswordPrompt, Passwords, Prompted};
 use super::range::Range;
 use super::reader::Reader;
 use super::recipients::{RecipientsAction, RecipientsView};
@@ -21,9 +21,10 @@ use super::table::BounceTable;
 use super::table::DetailAction;
 use super::upgrade::{self, UpgradeChoice};
 use super::welcome::{self, Welcome};
+use super::writer::{Then, Writer};
 use crate::store::browse::BounceSort;
 use crate::store::stats::DAY;
-use crate::store::{RuleChange, Store};
+use crate::store::{Account, RuleChange, Settings, Store};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use std::path::{Path, PathBuf};
 
@@ -95,8 +96,10 @@ pub struct BounceDesk {
     store_path: PathBuf,
     demo: Option<tempfile::TempDir>,
     fixed_now: Option<i64>,
-    /// Settings and accounts: small writes the operator makes (reading is the reader's job).
-    store: Option<Store>,
+    /// Makes every change to the store (and the keyring) off the UI thread.
+    writer: Writer<BounceDesk>,
+    /// True from asking for a store until it is open (and its schema up to date).
+    opening: bool,
     /// The view shown.
     pub view: View,
     /// The period shown.
@@ -150,18 +153,30 @@ impl BounceDesk {
             .storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
+        let (demo, problem) = match start.demo.then(demo_folder) {
+            Some(Ok(dir)) => (Some(dir), None),
+            Some(Err(why)) => (None, Some(why)),
+            None => (None, None),
+        };
+        let (path, demo_at) = match &demo {
+            Some(dir) => (
+                dir.path().join(DEMO_FILE),
+                Some(start.now.unwrap_or_else(crate::store::now)),
+            ),
+            None => (start.store.clone(), None),
+        };
         let mut app = BounceDesk {
             home: start.store.clone(),
-            store_path: start.store.clone(),
-            demo: None,
+            store_path: path.clone(),
             fixed_now: start.now,
-            store: None,
+            writer: writer(&ctx, path.clone(), demo_at),
+            opening: true,
             view: remembered.view,
             range: remembered.range,
             account: None,
-            // Replaced as soon as a store is open; never asked anything before.
-            reader: reader(&ctx, start.store.clone()),
-            jobs: jobs(&ctx, start.store.clone()),
+            // Each opens the store when first asked, which the views do once it is open.
+            reader: reader(&ctx, path.clone()),
+            jobs: jobs(&ctx, path),
             dashboard: Dashboard {
                 by_rate: remembered.by_rate,
                 ..Dashboard::default()
@@ -180,17 +195,16 @@ impl BounceDesk {
             passwords: Passwords::default(),
             prompt: None,
             automation: start.automation,
-            problem: None,
+            problem,
             notice: None,
             retrain_offer: false,
             upgrade_offer: None,
             started: false,
+            demo,
             ctx,
         };
-        if start.demo {
-            app.open_demo();
-        } else {
-            app.open_store(start.store);
+        if app.demo.is_some() {
+            app.view = View::Dashboard;
         }
         if let Some(view) = start.view {
             app.view = view;
@@ -201,7 +215,9 @@ impl BounceDesk {
     /// True when what the views show is all in: nothing asked and unanswered, no search
     /// waiting for typing to pause (screenshots and tests wait for this).
     pub fn settled(&self) -> bool {
-        !self.table.typing()
+        !self.opening
+            && !self.writer.busy()
+            && !self.table.typing()
             && !self.table.changed
             && !self.jobs.changing_rule
             && !self.jobs.list_work
@@ -232,61 +248,59 @@ impl BounceDesk {
         self.now().div_euclid(DAY)
     }
 
-    /// Shows the store at `path`: opens it (bringing its schema up to date) before the
-    /// reader and the jobs use it.
+    /// Shows the store at `path`: the writer opens it (bringing its schema up to date) and
+    /// the views ask for its data once it is open.
     fn open_store(&mut self, path: PathBuf) {
-        match Store::open(&path) {
-            Ok(store) => {
-                let empty = store.is_empty().unwrap_or(false);
-                match store.settings() {
-                    Ok(settings) => {
-                        apply_theme(&self.ctx, settings.theme);
-                        self.settings.load(settings);
-                    }
-                    Err(error) => self.problem = Some(error.to_string()),
-                }
-                self.store = Some(store);
-                self.problem = None;
-                self.reload_accounts();
-                if empty && self.accounts.accounts.is_empty() && self.demo.is_none() {
-                    self.view = View::Welcome;
-                } else if self.view == View::Welcome {
-                    self.view = View::Dashboard;
-                }
-            }
-            Err(error) => {
-                self.problem = Some(error.to_string());
-                self.store = None;
-            }
-        }
+        self.open(path, None);
+    }
+
+    /// Opens the store at `path` on a new writer (building the demo there first when
+    /// `demo_at` is the demo's "now"), with a new reader and new jobs for it.
+    fn open(&mut self, path: PathBuf, demo_at: Option<i64>) {
+        self.opening = true;
+        self.upgrade_offer = None;
         self.store_path = path.clone();
+        self.writer = writer(&self.ctx, path.clone(), demo_at);
         self.reader = reader(&self.ctx, path.clone());
         self.jobs = jobs(&self.ctx, path);
-        self.upgrade_offer = None;
-        if self.store.is_some() {
-            self.jobs.start_upgrade_check();
+    }
+
+    /// The writer opened the store: show what it holds and ask for the views' data.
+    fn store_opened(&mut self, opened: Opened) {
+        self.opening = false;
+        self.problem = None;
+        match opened.settings {
+            Ok(settings) => {
+                apply_theme(&self.ctx, settings.theme);
+                self.settings.load(settings);
+            }
+            Err(error) => self.problem = Some(error),
         }
+        self.show_accounts(opened.accounts);
+        if opened.empty && self.accounts.accounts.is_empty() && self.demo.is_none() {
+            self.view = View::Welcome;
+        } else if self.view == View::Welcome {
+            self.view = View::Dashboard;
+        }
+        self.jobs.start_upgrade_check();
         self.reload();
+    }
+
+    /// The store cannot be opened (or a change was asked of a store that could not be).
+    fn store_unavailable(&mut self, why: String) {
+        self.opening = false;
+        self.problem = Some(format!("The store is not available: {why}"));
     }
 
     /// Builds the demo mailbox in a throwaway folder and shows it.
     pub fn open_demo(&mut self) {
-        let now = self.now();
-        let built = tempfile::Builder::new()
-            .prefix("bouncedesk-demo")
-            .tempdir()
-            .map_err(|error| format!("cannot make a folder for the demo ({error})"))
-            .and_then(|dir| {
-                let path = dir.path().join("demo.sqlite");
-                crate::demo::build(&path, now)
-                    .map(|_| (dir, path))
-                    .map_err(|error| format!("cannot build the demo mailbox: {error}"))
-            });
-        match built {
-            Ok((dir, path)) => {
+        match demo_folder() {
+            Ok(dir) => {
+                let path = dir.path().join(DEMO_FILE);
                 self.demo = Some(dir);
                 self.view = View::Dashboard;
-                self.open_store(path);
+                let now = self.now();
+                self.open(path, Some(now));
             }
             Err(error) => self.problem = Some(error),
         }
@@ -294,22 +308,25 @@ impl BounceDesk {
 
     /// Leaves the demo for the operator's own store (the demo's folder is deleted).
     fn leave_demo(&mut self) {
+        self.demo = None;
         let home = self.home.clone();
         self.open_store(home);
-        self.demo = None;
-        if self.accounts.accounts.is_empty() {
-            self.view = View::Welcome;
-        }
     }
 
-    fn reload_accounts(&mut self) {
-        let Some(store) = &self.store else { return };
-        match store.accounts() {
+    /// Reads the accounts again (on the writer, after the last change) and shows them.
+    fn ask_accounts(&mut self) {
+        self.writer.change(|store| {
+            let accounts = AccountsNow::read(store);
+            Box::new(move |app| app.show_accounts(accounts))
+        });
+    }
+
+    fn show_accounts(&mut self, now: AccountsNow) {
+        match now.accounts {
             Ok(accounts) => self.accounts.accounts = accounts,
-            Err(error) => self.accounts.note = Some((true, error.to_string())),
+            Err(error) => self.accounts.note = Some((true, error)),
         }
-        self.accounts.sync_on_start =
-            matches!(store.setting("gui.sync_on_start"), Ok(Some(on)) if on == "1");
+        self.accounts.sync_on_start = now.sync_on_start;
         // An account removed (or a store switched) while its mail was shown: show all.
         let known = |name: &String| self.accounts.accounts.iter().any(|a| &a.name == name);
         if self.account.as_ref().is_some_and(|name| !known(name)) {
@@ -351,103 +368,156 @@ impl BounceDesk {
         self.table.changed = false;
     }
 
-    /// Starts a sync of every account, asking for passwords it does not know.
+    /// Starts a sync of every account, asking for passwords it does not know (the keyring
+    /// is read on the writer thread).
     pub fn sync_now(&mut self) {
-        match PasswordPrompt::for_accounts(&self.accounts.accounts, &self.passwords) {
-            Ok(ready) => self.jobs.start_sync(ready),
-            Err(prompt) => self.prompt = Some(prompt),
-        }
+        let accounts = self.accounts.accounts.clone();
+        self.look_up_passwords(accounts, |app, found| {
+            match PasswordPrompt::for_accounts(found) {
+                Ok(ready) => app.jobs.start_sync(ready),
+                Err(prompt) => app.prompt = Some(prompt),
+            }
+        });
+    }
+
+    /// Finds the passwords of `accounts` (typed in this run, else from the keyring) on the
+    /// writer thread, then `then` does what they were wanted for.
+    fn look_up_passwords(
+        &mut self,
+        accounts: Vec<Account>,
+        then: fn(&mut BounceDesk, FoundPasswords),
+    ) {
+        let typed = accounts
+            .iter()
+            .map(|account| self.passwords.typed(&account.name))
+            .collect();
+        self.writer.change(move |_| {
+            let found = passwords::look_up(accounts, typed);
+            Box::new(move |app| then(app, found))
+        });
     }
 
     /// Does what the operator asked in the accounts view.
     fn act(&mut self, action: AccountAction) {
-        let Some(store) = &self.store else {
-            self.accounts.note = Some((
-                true,
-                format!(
-                    "The store is not open ({}), so nothing can be saved.",
-                    self.problem.as_deref().unwrap_or("unknown error")
-                ),
-            ));
-            return;
-        };
-        let note = match action {
+        match action {
             AccountAction::Save {
                 account,
                 replaces,
                 password,
                 in_keyring,
-            } => {
-                let renamed = replaces.as_ref().filter(|old| **old != account.name);
-                let taken = self.accounts.accounts.iter().any(|other| {
-                    other.name == account.name && replaces.as_deref() != Some(&account.name)
-                });
-                if taken {
-                    self.accounts.note = Some((
-                        true,
-                        format!(
-                            "There is already an account named {}; pick another name.",
-                            account.name
-                        ),
-                    ));
-                    return;
-                }
-                let saved = store.save_account(&account).and_then(|()| match renamed {
-                    Some(old) => store.remove_account(old),
-                    None => Ok(()),
-                });
-                match saved {
-                    Ok(()) => {
-                        if let Some(old) = renamed {
-                            self.passwords.rename(old, &account.name);
-                        }
-                        let kept = password.map(|password| {
-                            self.passwords.keep(&account.name, &password, in_keyring)
+            } => self.save_account(account, replaces, password, in_keyring),
+            AccountAction::Remove(name) => {
+                self.passwords.forget(&name);
+                self.writer.change(move |store| {
+                    let removed = store.remove_account(&name);
+                    if removed.is_ok() {
+                        passwords::forget_in_keyring(&name);
+                    }
+                    let now = AccountsNow::read(store);
+                    Box::new(move |app| {
+                        app.accounts.note = Some(match removed {
+                            Ok(()) => (
+                                false,
+                                format!("Removed {name}; its mail stays in the store."),
+                            ),
+                            Err(error) => (true, format!("Not removed: {error}")),
                         });
-                        self.accounts.form = None;
+                        app.show_accounts(now);
+                    })
+                });
+            }
+            AccountAction::Test {
+                account,
+                password: Some(password),
+            } => self.jobs.start_test(account, password),
+            AccountAction::Test {
+                account,
+                password: None,
+            } => {
+                self.look_up_passwords(vec![account], |app, found| {
+                    match found.into_iter().next() {
+                        Some((account, Some(password))) => app.jobs.start_test(account, password),
+                        _ => {
+                            app.accounts.note = Some((
+                                true,
+                                "Type the password to test the connection.".to_string(),
+                            ))
+                        }
+                    }
+                });
+            }
+            AccountAction::SyncOnStart(on) => self.writer.change(move |store| {
+                let set = store.set_setting("gui.sync_on_start", if on { "1" } else { "0" });
+                Box::new(move |app| match set {
+                    Ok(()) => app.accounts.sync_on_start = on,
+                    Err(error) => app.accounts.note = Some((true, error.to_string())),
+                })
+            }),
+        }
+    }
+
+    /// Saves an account from the form (renamed from `replaces`, if so), with the password
+    /// typed kept in memory and, when asked, in the keyring.
+    fn save_account(
+        &mut self,
+        account: Account,
+        replaces: Option<String>,
+        password: Option<String>,
+        in_keyring: bool,
+    ) {
+        let taken =
+            self.accounts.accounts.iter().any(|other| {
+                other.name == account.name && replaces.as_deref() != Some(&account.name)
+            });
+        if taken {
+            self.accounts.note = Some((
+                true,
+                format!(
+                    "There is already an account named {}; pick another name.",
+                    account.name
+                ),
+            ));
+            return;
+        }
+        let renamed = replaces.filter(|old| *old != account.name);
+        if let Some(old) = &renamed {
+            self.passwords.rename(old, &account.name);
+        }
+        if let Some(password) = &password {
+            self.passwords.remember(&account.name, password);
+        }
+        self.writer.change(move |store| {
+            let saved = store.save_account(&account).and_then(|()| match &renamed {
+                Some(old) => store.remove_account(old),
+                None => Ok(()),
+            });
+            let kept = saved.as_ref().ok().map(|()| {
+                if let Some(old) = &renamed {
+                    passwords::rename_in_keyring(old, &account.name);
+                }
+                match password {
+                    Some(password) if in_keyring => {
+                        passwords::save_in_keyring(&account.name, &password)
+                    }
+                    Some(_) => "The password is kept in memory until Bounce Desk closes.".into(),
+                    None => String::new(),
+                }
+            });
+            let now = AccountsNow::read(store);
+            Box::new(move |app| {
+                app.accounts.note = Some(match (saved, kept) {
+                    (Ok(()), kept) => {
+                        app.accounts.form = None;
                         (
                             false,
                             format!("Saved {}. {}", account.name, kept.unwrap_or_default()),
                         )
                     }
-                    Err(error) => (true, format!("Not saved: {error}")),
-                }
-            }
-            AccountAction::Remove(name) => match store.remove_account(&name) {
-                Ok(()) => {
-                    self.passwords.forget(&name);
-                    (
-                        false,
-                        format!("Removed {name}; its mail stays in the store."),
-                    )
-                }
-                Err(error) => (true, format!("Not removed: {error}")),
-            },
-            AccountAction::Test { account, password } => {
-                let only = self.accounts.accounts.len() <= 1;
-                match password.or_else(|| self.passwords.find(&account.name, only)) {
-                    Some(password) => {
-                        self.jobs.start_test(account, password);
-                        return;
-                    }
-                    None => (
-                        true,
-                        "Type the password to test the connection.".to_string(),
-                    ),
-                }
-            }
-            AccountAction::SyncOnStart(on) => {
-                match store.set_setting("gui.sync_on_start", if on { "1" } else { "0" }) {
-                    Ok(()) => {
-                        self.accounts.sync_on_start = on;
-                        return;
-                    }
-                    Err(error) => (true, error.to_string()),
-                }
-            }
-        };
-        self.accounts.note = Some(note);
-        self.reload_accounts();
+                    (Err(error), _) => (true, format!("Not saved: {error}")),
+                });
+                app.show_accounts(now);
+            })
+        });
     }
 
     /// Stores a label given by hand, then shows everything again with the selection kept,
@@ -458,31 +528,37 @@ impl BounceDesk {
             look::class_label(label.class.as_str()),
             label.reason.as_str()
         );
-        self.change_store(done, "The label was not saved", |store| {
-            store.label(label.bounce_id, label.class, label.reason, &label.note)
+        let label = label.clone();
+        self.writer.change(move |store| {
+            let result = store
+                .label(label.bounce_id, label.class, label.reason, &label.note)
+                .map_err(|error| error.to_string());
+            Box::new(move |app| {
+                if app.take_change(result, done, "The label was not saved") {
+                    app.retrain_offer = true;
+                }
+            })
         });
-        self.retrain_offer = self.problem.is_none();
     }
 
     /// Retrains the reason model with every label given by hand, so that later syncs guess
     /// the unknowns that look like the labelled ones.
     fn retrain_model(&mut self) {
         self.retrain_offer = false;
-        let result = match &self.store {
-            Some(store) => store.retrain_model().map_err(|error| error.to_string()),
-            None => Err("the store is not open".to_string()),
-        };
-        match result {
-            Ok(done) => {
-                self.notice = Some(format!(
-                    "The reason model now learns from {} label(s) of yours ({} bounces in all); \
-                     the next sync uses it (bouncedesk reclassify --dry-run shows what it \
-                     changes in the history).",
-                    done.labels, done.documents
-                ));
-            }
-            Err(error) => self.problem = Some(format!("The model was not retrained: {error}")),
-        }
+        self.writer.change(|store| {
+            let result = store.retrain_model();
+            Box::new(move |app| match result {
+                Ok(done) => {
+                    app.notice = Some(format!(
+                        "The reason model now learns from {} label(s) of yours ({} bounces in \
+                         all); the next sync uses it (bouncedesk reclassify --dry-run shows what \
+                         it changes in the history).",
+                        done.labels, done.documents
+                    ));
+                }
+                Err(error) => app.problem = Some(format!("The model was not retrained: {error}")),
+            })
+        });
     }
 
     /// Does what the operator asked in the review queue.
@@ -494,33 +570,30 @@ impl BounceDesk {
                 reason,
             } => {
                 let note = format!("review queue: {} bounces alike", group.ids.len());
-                let labelled = match &mut self.store {
-                    Some(store) => store
-                        .label_bounces(&group.ids, class, reason, &note)
-                        .map_err(|error| error.to_string()),
-                    None => Err("the store is not open".to_string()),
-                };
-                match labelled {
-                    Ok(undo) => {
-                        self.notice = Some(format!(
-                            "Labelled {} bounce(s) {} / {reason} by hand.",
-                            undo.bounces(),
-                            look::class_label(class.as_str())
-                        ));
-                        self.review.last = Some(Decision {
-                            undo,
-                            group,
-                            class,
-                            reason,
-                        });
-                        self.review.rule = None;
-                        self.retrain_offer = true;
-                        self.reload_after_edit();
-                    }
-                    Err(error) => {
-                        self.problem = Some(format!("The group was not labelled: {error}"))
-                    }
-                }
+                self.writer.change(move |store| {
+                    let labelled = store.label_bounces(&group.ids, class, reason, &note);
+                    Box::new(move |app| match labelled {
+                        Ok(undo) => {
+                            app.notice = Some(format!(
+                                "Labelled {} bounce(s) {} / {reason} by hand.",
+                                undo.bounces(),
+                                look::class_label(class.as_str())
+                            ));
+                            app.review.last = Some(Decision {
+                                undo,
+                                group,
+                                class,
+                                reason,
+                            });
+                            app.review.rule = None;
+                            app.retrain_offer = true;
+                            app.reload_after_edit();
+                        }
+                        Err(error) => {
+                            app.problem = Some(format!("The group was not labelled: {error}"))
+                        }
+                    })
+                });
             }
             ReviewAction::Undo => {
                 let Some(decision) = self.review.last.take() else {
@@ -531,10 +604,9 @@ impl BounceDesk {
                     "Took back the label of {} bounce(s).",
                     decision.undo.bounces()
                 );
-                self.change_store(done, "Not undone", |store| {
+                self.change_store(done, "Not undone", move |store| {
                     store.undo_labels(&decision.undo)
                 });
-                self.reader.ask_review(self.account.clone());
             }
             ReviewAction::Preview(change) => self.reader.ask_rule_effect(change),
             ReviewAction::Save(change) => self.save_rule(change),
@@ -575,29 +647,28 @@ impl BounceDesk {
         }
     }
 
-    /// Stores the settings the operator saved; a new policy re-evaluates every recipient.
-    fn save_settings(&mut self, settings: crate::store::Settings) {
-        let result = match &mut self.store {
-            Some(store) => store
-                .save_settings(&settings)
-                .map_err(|error| error.to_string()),
-            None => Err("the store is not open".to_string()),
-        };
-        match result {
-            Ok(changed) => {
-                apply_theme(&self.ctx, settings.theme);
-                self.settings.load(settings);
-                self.notice = Some(if changed > 0 {
-                    format!(
-                        "Settings saved; {changed} recipient state(s) changed under the new policy."
-                    )
-                } else {
-                    "Settings saved.".to_string()
-                });
-                self.reload_after_edit();
-            }
-            Err(error) => self.problem = Some(format!("The settings were not saved: {error}")),
-        }
+    /// Stores the settings the operator saved; a new policy re-evaluates every recipient
+    /// (on the writer thread: over a large store that takes a while).
+    fn save_settings(&mut self, settings: Settings) {
+        self.writer.change(move |store| {
+            let result = store.save_settings(&settings);
+            Box::new(move |app| match result {
+                Ok(changed) => {
+                    apply_theme(&app.ctx, settings.theme);
+                    app.settings.load(settings);
+                    app.notice = Some(if changed > 0 {
+                        format!(
+                            "Settings saved; {changed} recipient state(s) changed under the new \
+                             policy."
+                        )
+                    } else {
+                        "Settings saved.".to_string()
+                    });
+                    app.reload_after_edit();
+                }
+                Err(error) => app.problem = Some(format!("The settings were not saved: {error}")),
+            })
+        });
     }
 
     /// Does what the operator asked in the Lists view.
@@ -672,7 +743,7 @@ impl BounceDesk {
                     }
                 };
                 self.recipients.note.clear();
-                self.change_store(done, "Not changed", |store| {
+                self.change_store(done, "Not changed", move |store| {
                     store.decide_by_hand(&address, decision, &note)
                 });
             }
@@ -686,29 +757,41 @@ impl BounceDesk {
         } else {
             format!("{address} is back under the policy.")
         };
-        self.change_store(done, "Not changed", |store| {
-            store.keep(address, keep, "from the window")
+        let address = address.to_string();
+        self.change_store(done, "Not changed", move |store| {
+            store.keep(&address, keep, "from the window")
         });
     }
 
-    /// Makes one change the operator asked for in the store, says so (or why not), and
-    /// shows everything again with the table's selection kept.
+    /// Makes one change the operator asked for in the store on the writer thread, then says
+    /// so (or why not) and shows everything again with the table's selection kept.
     fn change_store(
         &mut self,
         done: String,
-        failed: &str,
-        change: impl FnOnce(&mut Store) -> crate::store::Result<()>,
+        failed: &'static str,
+        change: impl FnOnce(&mut Store) -> crate::store::Result<()> + Send + 'static,
     ) {
-        let result = match &mut self.store {
-            Some(store) => change(store).map_err(|error| error.to_string()),
-            None => Err("the store is not open".to_string()),
-        };
+        self.writer.change(move |store| {
+            let result = change(store).map_err(|error| error.to_string());
+            Box::new(move |app| {
+                app.take_change(result, done, failed);
+            })
+        });
+    }
+
+    /// Says that a change was made and shows everything again, or says why it was not;
+    /// true when it was made.
+    fn take_change(&mut self, result: Result<(), String>, done: String, failed: &str) -> bool {
         match result {
             Ok(()) => {
                 self.notice = Some(done);
                 self.reload_after_edit();
+                true
             }
-            Err(error) => self.problem = Some(format!("{failed}: {error}")),
+            Err(error) => {
+                self.problem = Some(format!("{failed}: {error}"));
+                false
+            }
         }
     }
 
@@ -722,6 +805,10 @@ impl BounceDesk {
         if finished {
             for account in std::mem::take(&mut self.jobs.refused) {
                 self.passwords.forget(&account);
+                self.writer.change(move |_| {
+                    passwords::forget_in_keyring(&account);
+                    Box::new(|_| {})
+                });
             }
             if let Some(result) = self.jobs.list_done.take() {
                 match result {
@@ -744,7 +831,7 @@ impl BounceDesk {
                 }
             }
             self.reload();
-            self.reload_accounts();
+            self.ask_accounts();
         }
     }
 
@@ -862,7 +949,7 @@ impl BounceDesk {
             );
             return;
         }
-        let can_sync = !self.accounts.accounts.is_empty() && !self.is_demo();
+        let can_sync = !self.accounts.accounts.is_empty() && !self.is_demo() && !self.opening;
         let button = ui
             .add_enabled(can_sync, egui::Button::new("Sync now"))
             .on_disabled_hover_text("Add an account first (the demo mailbox has none)");
@@ -1082,6 +1169,7 @@ impl BounceDesk {
             Step::Range(range) => self.set_range(range),
             Step::Scroll(offset) => self.table.scroll_offset = Some(offset),
             Step::SelectFirst => self.select_first(),
+            Step::StartWrites => self.start_writes(),
             Step::Fail(why) => {
                 self.problem = Some(why);
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -1092,6 +1180,26 @@ impl BounceDesk {
 }
 
 impl BounceDesk {
+    /// The writes a `--frame-times writes` run measures the window during: a sync of every
+    /// account, and the review queue's biggest group made a rule (hard / user unknown, as a
+    /// press of `h` and "Make this a rule" would), at once.
+    fn start_writes(&mut self) {
+        self.sync_now();
+        let biggest = self
+            .reader
+            .review
+            .as_ref()
+            .and_then(|groups| groups.first());
+        if let Some(group) = biggest {
+            let form = super::rule_form::RuleForm::from_decision(
+                group,
+                crate::classify::Class::Hard,
+                crate::classify::Reason::UserUnknown,
+            );
+            self.save_rule(form.change());
+        }
+    }
+
     /// Opens the first row of the view in full: the table's first bounce, or the first
     /// suppressed recipient (whose history has the most to show).
     fn select_first(&mut self) {
@@ -1124,6 +1232,68 @@ fn apply_theme(ctx: &egui::Context, theme: crate::store::Theme) {
     });
 }
 
+/// Accounts with the password found for each, if any.
+type FoundPasswords = Vec<(Account, Option<String>)>;
+
+/// The demo store's file name in its throwaway folder.
+const DEMO_FILE: &str = "demo.sqlite";
+
+/// A throwaway folder for the demo mailbox (deleted when the demo is left).
+fn demo_folder() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("bouncedesk-demo")
+        .tempdir()
+        .map_err(|error| format!("cannot make a folder for the demo ({error})"))
+}
+
+/// What the window needs from a store it opened.
+struct Opened {
+    /// No mail yet (a first run offers the demo).
+    empty: bool,
+    settings: Result<Settings, String>,
+    accounts: AccountsNow,
+}
+
+/// The accounts as stored, and whether to sync on start.
+struct AccountsNow {
+    accounts: Result<Vec<Account>, String>,
+    sync_on_start: bool,
+}
+
+impl AccountsNow {
+    fn read(store: &Store) -> AccountsNow {
+        AccountsNow {
+            accounts: store.accounts().map_err(|error| error.to_string()),
+            sync_on_start: matches!(store.setting("gui.sync_on_start"), Ok(Some(on)) if on == "1"),
+        }
+    }
+}
+
+/// The writer for the store at `path`: it builds the demo there first when `demo_at` (the
+/// demo's "now") is given, opens the store (bringing its schema up to date) and tells the
+/// window what it holds.
+fn writer(ctx: &egui::Context, path: PathBuf, demo_at: Option<i64>) -> Writer<BounceDesk> {
+    let wake = ctx.clone();
+    Writer::start(
+        move || {
+            if let Some(now) = demo_at {
+                crate::demo::build(&path, now)
+                    .map_err(|error| format!("cannot build the demo mailbox: {error}"))?;
+            }
+            let store = Store::open(&path).map_err(|error| error.to_string())?;
+            let opened = Opened {
+                empty: store.is_empty().unwrap_or(false),
+                settings: store.settings().map_err(|error| error.to_string()),
+                accounts: AccountsNow::read(&store),
+            };
+            let then: Then<BounceDesk> = Box::new(move |app| app.store_opened(opened));
+            Ok((store, then))
+        },
+        |why| Box::new(move |app: &mut BounceDesk| app.store_unavailable(why)),
+        move || wake.request_repaint(),
+    )
+}
+
 fn reader(ctx: &egui::Context, path: PathBuf) -> Reader {
     let ctx = ctx.clone();
     Reader::start(path, move || ctx.request_repaint())
@@ -1136,6 +1306,9 @@ fn jobs(ctx: &egui::Context, path: PathBuf) -> Jobs {
 
 impl eframe::App for BounceDesk {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
+        for step in self.writer.receive() {
+            step(self);
+        }
         self.reader.receive();
         self.take_job_news();
         self.take_file_news(ui);
@@ -1178,12 +1351,20 @@ impl eframe::App for BounceDesk {
         if let Some(prompt) = &mut self.prompt {
             match prompt.show(ui.ctx(), &mut self.passwords) {
                 Prompted::Asking => {}
-                Prompted::Ready { accounts, notes } => {
+                Prompted::Ready {
+                    accounts,
+                    to_keyring,
+                } => {
                     self.prompt = None;
-                    if !notes.is_empty() {
-                        self.accounts.note = Some((false, notes.join(" ")));
-                    }
                     self.jobs.start_sync(accounts);
+                    for (account, password) in to_keyring {
+                        self.writer.change(move |_| {
+                            let kept = passwords::save_in_keyring(&account, &password);
+                            Box::new(move |app| {
+                                app.accounts.note = Some((false, format!("{account}: {kept}")))
+                            })
+                        });
+                    }
                 }
                 Prompted::Cancelled => self.prompt = None,
             }
@@ -1191,10 +1372,14 @@ impl eframe::App for BounceDesk {
         if self.table.changed {
             self.ask_matches();
         }
-        let ready = self.settled();
+        let seen = Seen {
+            view: self.view,
+            ready: self.settled(),
+            writing: self.jobs.sync.is_some() || self.jobs.changing_rule || self.writer.busy(),
+            failure: self.problem.clone().or_else(|| self.reader.error.clone()),
+        };
         if let Some(automation) = &mut self.automation {
-            let failure = self.problem.clone().or_else(|| self.reader.error.clone());
-            let step = automation.step(ui.ctx(), frame, self.view, ready, failure);
+            let step = automation.step(ui.ctx(), frame, seen);
             self.follow(ui.ctx(), step);
         }
     }

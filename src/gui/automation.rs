@@ -1,6 +1,8 @@
 //! Scripted runs of the real window: `--screenshot` waits until the view has its data, writes
 //! a PNG of the next frame and closes; `--frame-times` drives the dashboard and the table the
-//! way an operator would (period changes, fast scrolling) and reports how long each frame took.
+//! way an operator would (period changes, fast scrolling) and reports how long each frame took;
+//! `--frame-times writes` does the same while the window syncs every account and makes a rule
+//! of the review queue's biggest group, both at once.
 
 use super::app::View;
 use super::range::Range;
@@ -21,6 +23,8 @@ pub enum Step {
     Scroll(f32),
     /// Select the first row of the table or of the recipients (so the detail shows).
     SelectFirst,
+    /// Sync every account and make the review queue's biggest group a rule, at once.
+    StartWrites,
     /// Give up: the window cannot show its data; close with this error.
     Fail(String),
     /// Close the window.
@@ -72,9 +76,24 @@ impl Screenshot {
     }
 }
 
+/// What a `--frame-times` run does while it measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FrameScript {
+    /// Change the dashboard's period, then flick through the table.
+    #[default]
+    Browse,
+    /// Sync every account and apply a rule over the history while the dashboard is shown;
+    /// only the frames drawn while they run are counted.
+    Writes,
+}
+
 /// The state of a `--frame-times` run.
 #[derive(Debug)]
 pub struct FrameTimes {
+    script: FrameScript,
+    /// When the writes started and when the window had taken them all in (the writes
+    /// script).
+    writes: Option<(Instant, Option<Duration>)>,
     started: Instant,
     first_frame: Option<Duration>,
     frame: u32,
@@ -87,9 +106,11 @@ pub struct FrameTimes {
 }
 
 impl FrameTimes {
-    /// A run timed from `started` (the process start).
-    pub fn new(started: Instant) -> FrameTimes {
+    /// A run of `script` timed from `started` (the process start).
+    pub fn new(started: Instant, script: FrameScript) -> FrameTimes {
         FrameTimes {
+            script,
+            writes: None,
             started,
             first_frame: None,
             frame: 0,
@@ -105,7 +126,10 @@ impl FrameTimes {
     const DASHBOARD_FRAMES: u32 = 120;
     const TABLE_FRAMES: u32 = 600;
 
-    fn step(&mut self, frame: &eframe::Frame, view: View, ready: bool) -> Step {
+    fn step(&mut self, frame: &eframe::Frame, view: View, ready: bool, writing: bool) -> Step {
+        if self.script == FrameScript::Writes {
+            return self.step_writes(frame, view, ready, writing);
+        }
         if !ready && self.started.elapsed() > PATIENCE {
             return Step::Fail(format!("no data after {} s", PATIENCE.as_secs()));
         }
@@ -158,6 +182,61 @@ impl FrameTimes {
         }
     }
 
+    /// The writes script: the dashboard over all time; once its data is in, the writes
+    /// start; every frame until the window has taken in their outcome (the views asked
+    /// again and answered) is measured.
+    fn step_writes(
+        &mut self,
+        frame: &eframe::Frame,
+        view: View,
+        ready: bool,
+        writing: bool,
+    ) -> Step {
+        self.frame += 1;
+        let Some((since, took)) = self.writes else {
+            if self.started.elapsed() > PATIENCE {
+                return Step::Fail(format!("no data after {} s", PATIENCE.as_secs()));
+            }
+            if view != View::Dashboard {
+                return Step::View(View::Dashboard);
+            }
+            if self.frame == 1 {
+                return Step::Range(Range::All);
+            }
+            if !ready {
+                return Step::Wait;
+            }
+            self.writes = Some((Instant::now(), None));
+            self.last_frame = Some(Instant::now());
+            return Step::StartWrites;
+        };
+        if took.is_some() {
+            return Step::Close;
+        }
+        let now = Instant::now();
+        if let Some(cpu) = frame.info().cpu_usage {
+            self.cpu.push(cpu);
+        }
+        if let Some(last) = self.last_frame {
+            self.intervals.push((now - last).as_secs_f32());
+        }
+        self.last_frame = Some(now);
+        // A few frames in, so that the jobs have started and the views asked again.
+        if writing || !ready || self.cpu.len() < 3 {
+            return Step::Wait;
+        }
+        let took = since.elapsed();
+        self.writes = Some((since, Some(took)));
+        if let Ok(mut report) = self.report.lock() {
+            *report = Some(format!(
+                "{}\nthe sync and the rule, from the start to every view answered again: {:.1} s",
+                self.summary(),
+                took.as_secs_f64()
+            ));
+        }
+        Step::Close
+    }
+
     fn summary(&self) -> String {
         format!(
             "frames measured: {}\n\
@@ -190,28 +269,32 @@ fn spread(seconds: &[f32]) -> String {
     )
 }
 
+/// The window as a scripted run sees it at the end of a frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// The view shown.
+    pub view: View,
+    /// True when the view has all its data.
+    pub ready: bool,
+    /// True while a sync, a rule change or another write runs.
+    pub writing: bool,
+    /// What keeps the window from getting its data, if anything.
+    pub failure: Option<String>,
+}
+
 impl Automation {
     /// Called at the end of every frame; says what the window should do next.
-    /// `ready` is true when the view has all its data; `failure` is what keeps it from
-    /// getting it, if anything.
-    pub fn step(
-        &mut self,
-        ctx: &egui::Context,
-        frame: &eframe::Frame,
-        view: View,
-        ready: bool,
-        failure: Option<String>,
-    ) -> Step {
+    pub fn step(&mut self, ctx: &egui::Context, frame: &eframe::Frame, seen: Seen) -> Step {
         ctx.request_repaint();
-        if let Some(failure) = failure {
+        if let Some(failure) = seen.failure {
             if let Automation::Screenshot(shot) = self {
                 shot.finish(Err(failure.clone()));
             }
             return Step::Fail(failure);
         }
         match self {
-            Automation::FrameTimes(run) => run.step(frame, view, ready),
-            Automation::Screenshot(shot) => shot.step(ctx, view, ready),
+            Automation::FrameTimes(run) => run.step(frame, seen.view, seen.ready, seen.writing),
+            Automation::Screenshot(shot) => shot.step(ctx, seen.view, seen.ready),
         }
     }
 }

@@ -27,10 +27,12 @@ mod settings_view;
 mod table;
 mod upgrade;
 mod welcome;
+mod writer;
 
 pub use app::{BounceDesk, Start, View};
 pub use range::Range;
 
+pub use automation::FrameScript;
 use automation::{Automation, FrameTimes, Screenshot};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -47,7 +49,7 @@ pub struct Launch {
     /// Write a PNG of the view and close.
     pub screenshot: Option<PathBuf>,
     /// Drive the window through a scripted session and print frame times.
-    pub frame_times: bool,
+    pub frame_times: Option<FrameScript>,
 }
 
 /// Opens the window and returns when it closes; the error says what went wrong in words.
@@ -62,12 +64,12 @@ pub fn run(launch: Launch, started: Instant) -> Result<(), String> {
             let outcome = shot.outcome.clone();
             (Some(Automation::Screenshot(shot)), Some(outcome), None)
         }
-        (None, true) => {
-            let run = FrameTimes::new(started);
+        (None, Some(script)) => {
+            let run = FrameTimes::new(started, script);
             let report = run.report.clone();
             (Some(Automation::FrameTimes(run)), None, Some(report))
         }
-        (None, false) => (None, None, None),
+        (None, None) => (None, None, None),
     };
     // A scripted run starts from nothing remembered and leaves what the operator's window
     // remembers (size, view, column widths) alone: it keeps its own in a throwaway folder.

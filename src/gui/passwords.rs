@@ -3,6 +3,10 @@
 //! Order: what was typed since the app started (kept in memory only, never written anywhere),
 //! then the OS keyring, then `$BOUNCEDESK_PASSWORD` when there is a single account. A password
 //! the server refuses is forgotten everywhere, so the next sync asks instead of failing again.
+//!
+//! The memory part lives here, on the UI thread; the keyring calls are functions the window
+//! runs on its writer thread, because a locked keyring can hold a call until its owner answers
+//! the system's unlock prompt.
 
 use crate::secrets;
 use crate::store::Account;
@@ -16,47 +20,69 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    /// The password for `account`, if one is known without asking.
-    pub fn find(&self, account: &str, only_account: bool) -> Option<String> {
-        if let Some(typed) = self.typed.get(account) {
-            return Some(typed.clone());
-        }
-        secrets::stored(account, only_account).0
+    /// The password typed for `account` in this run, if any.
+    pub fn typed(&self, account: &str) -> Option<String> {
+        self.typed.get(account).cloned()
     }
 
-    /// Keeps `password` for `account`: in memory until the app closes, and in the OS keyring
-    /// when asked and one exists. Returns where it went, in words.
-    pub fn keep(&mut self, account: &str, password: &str, in_keyring: bool) -> String {
+    /// Keeps `password` for `account` in memory until the app closes.
+    pub fn remember(&mut self, account: &str, password: &str) {
         self.typed.insert(account.to_string(), password.to_string());
-        if !in_keyring {
-            return "The password is kept in memory until Bounce Desk closes.".to_string();
-        }
-        match secrets::save(account, password) {
-            Ok(()) => "The password is saved in the OS keyring.".to_string(),
-            Err(error) => format!(
-                "{error}. The password is kept in memory only: Bounce Desk will ask for it \
-                 again next time it starts."
-            ),
-        }
     }
 
-    /// Moves `old`'s password to the account's new name.
+    /// Moves `old`'s typed password to the account's new name.
     pub fn rename(&mut self, old: &str, new: &str) {
         if let Some(typed) = self.typed.remove(old) {
             self.typed.insert(new.to_string(), typed);
         }
-        if let Ok(Some(saved)) = secrets::load(old)
-            && secrets::save(new, &saved).is_ok()
-        {
-            let _ = secrets::forget(old);
-        }
     }
 
-    /// Forgets `account`'s password everywhere (removed, or refused by the server).
+    /// Forgets `account`'s typed password (removed, or refused by the server).
     pub fn forget(&mut self, account: &str) {
         self.typed.remove(account);
-        let _ = secrets::forget(account);
     }
+}
+
+/// Completes `typed` (one entry per account) from the OS keyring, and from
+/// `$BOUNCEDESK_PASSWORD` when there is a single account. Blocking: run it off the UI thread.
+pub fn look_up(
+    accounts: Vec<Account>,
+    typed: Vec<Option<String>>,
+) -> Vec<(Account, Option<String>)> {
+    let only = accounts.len() == 1;
+    accounts
+        .into_iter()
+        .zip(typed)
+        .map(|(account, typed)| {
+            let found = typed.or_else(|| secrets::stored(&account.name, only).0);
+            (account, found)
+        })
+        .collect()
+}
+
+/// Saves `password` in the OS keyring; says where the password is kept, in words. Blocking.
+pub fn save_in_keyring(account: &str, password: &str) -> String {
+    match secrets::save(account, password) {
+        Ok(()) => "The password is saved in the OS keyring.".to_string(),
+        Err(error) => format!(
+            "{error}. The password is kept in memory only: Bounce Desk will ask for it again \
+             next time it starts."
+        ),
+    }
+}
+
+/// Moves `old`'s keyring password to `new` (an account renamed). Blocking.
+pub fn rename_in_keyring(old: &str, new: &str) {
+    if let Ok(Some(saved)) = secrets::load(old)
+        && secrets::save(new, &saved).is_ok()
+    {
+        let _ = secrets::forget(old);
+    }
+}
+
+/// Forgets `account`'s keyring password (removed, or refused by the server). Blocking.
+pub fn forget_in_keyring(account: &str) {
+    let _ = secrets::forget(account);
 }
 
 /// A sync waiting for passwords the app does not know: asks for each in turn.
@@ -66,43 +92,42 @@ pub struct PasswordPrompt {
     typed: String,
     in_keyring: bool,
     focused: bool,
-    notes: Vec<String>,
+    to_keyring: Vec<(String, String)>,
 }
 
 /// Where a prompt stands after a frame.
 pub enum Prompted {
     /// Still asking.
     Asking,
-    /// Every account has its password; the notes say where typed ones were kept.
+    /// Every account has its password (typed ones the operator wants kept go to the keyring).
     Ready {
         /// The accounts with their passwords.
         accounts: Vec<(Account, String)>,
-        /// Where each typed password went, in words.
-        notes: Vec<String>,
+        /// Accounts whose typed password goes to the OS keyring, with it.
+        to_keyring: Vec<(String, String)>,
     },
     /// The operator cancelled.
     Cancelled,
 }
 
 impl PasswordPrompt {
-    /// The accounts with their passwords, or a prompt for those without one.
+    /// The accounts with their passwords, or a prompt for those without one (`found` is what
+    /// [`look_up`] found).
     pub fn for_accounts(
-        accounts: &[Account],
-        passwords: &Passwords,
+        found: Vec<(Account, Option<String>)>,
     ) -> Result<Vec<(Account, String)>, PasswordPrompt> {
-        let only = accounts.len() == 1;
         let mut prompt = PasswordPrompt {
             asking: Vec::new(),
             ready: Vec::new(),
             typed: String::new(),
             in_keyring: true,
             focused: false,
-            notes: Vec::new(),
+            to_keyring: Vec::new(),
         };
-        for account in accounts {
-            match passwords.find(&account.name, only) {
-                Some(password) => prompt.ready.push((account.clone(), password)),
-                None => prompt.asking.push(account.clone()),
+        for (account, password) in found {
+            match password {
+                Some(password) => prompt.ready.push((account, password)),
+                None => prompt.asking.push(account),
             }
         }
         if prompt.asking.is_empty() {
@@ -152,8 +177,10 @@ impl PasswordPrompt {
         match answer {
             Some(true) => {
                 let typed = std::mem::take(&mut self.typed);
-                let note = passwords.keep(&account.name, &typed, self.in_keyring);
-                self.notes.push(format!("{}: {note}", account.name));
+                passwords.remember(&account.name, &typed);
+                if self.in_keyring {
+                    self.to_keyring.push((account.name.clone(), typed.clone()));
+                }
                 self.asking.remove(0);
                 self.ready.push((account, typed));
                 self.focused = false;
@@ -171,7 +198,7 @@ impl PasswordPrompt {
     fn ready(&mut self) -> Prompted {
         Prompted::Ready {
             accounts: std::mem::take(&mut self.ready),
-            notes: std::mem::take(&mut self.notes),
+            to_keyring: std::mem::take(&mut self.to_keyring),
         }
     }
 }

@@ -124,13 +124,33 @@ enum Found {
     Summaries(Summaries),
     Matches(Arc<[i64]>),
     Page(Vec<Option<BounceRow>>),
-    Detail(Box<BounceDetail>),
+    Detail(Box<DetailShown>),
     Review(Arc<[ReviewGroup]>),
     Rules(Vec<OwnRule>),
     RuleEffect(Box<(RuleChange, ReclassifySummary)>),
     Recipients(Arc<(Vec<RecipientRow>, usize)>),
     History(Box<RecipientHistory>),
     Lists(Box<ListsAnswer>),
+}
+
+/// One bounce in full, with its raw message already turned into lines to draw: a message
+/// can be megabytes, so that is done here on the reader thread, not in a frame.
+#[derive(Debug, Clone)]
+pub struct DetailShown {
+    /// The bounce and everything known about it.
+    pub detail: BounceDetail,
+    /// The raw message as text, line by line, tabs as spaces.
+    pub raw_lines: Vec<String>,
+}
+
+impl DetailShown {
+    fn new(detail: BounceDetail) -> DetailShown {
+        let raw_lines = String::from_utf8_lossy(&detail.raw)
+            .lines()
+            .map(|line| line.replace('\t', "    "))
+            .collect();
+        DetailShown { detail, raw_lines }
+    }
 }
 
 /// The imported lists and what the export chosen would write.
@@ -179,7 +199,7 @@ pub struct Reader {
     pages_asked: HashSet<usize>,
     pages_failed: HashSet<usize>,
     /// The bounce whose detail is shown.
-    pub detail: Option<Box<BounceDetail>>,
+    pub detail: Option<Box<DetailShown>>,
     detail_pending: Option<i64>,
     /// The last error, in words (cleared by the next good answer).
     pub error: Option<String>,
@@ -375,8 +395,10 @@ impl Reader {
     }
 
     /// The detail of bounce `id`, if that is the one here.
-    pub fn detail_of(&self, id: i64) -> Option<&BounceDetail> {
-        self.detail.as_deref().filter(|detail| detail.row.id == id)
+    pub fn detail_of(&self, id: i64) -> Option<&DetailShown> {
+        self.detail
+            .as_deref()
+            .filter(|shown| shown.detail.row.id == id)
     }
 
     /// Row `index` of the matches, if its page is here; otherwise asks for the page (once).
@@ -663,7 +685,9 @@ fn answer(store: &mut Store, question: Question) -> crate::store::Result<Found> 
             Found::Matches(store.bounce_ids(&filter, sort)?.into())
         }
         Question::Page { ids, .. } => Found::Page(store.bounce_rows(&ids)?),
-        Question::Detail { id } => Found::Detail(Box::new(store.bounce_detail(id)?)),
+        Question::Detail { id } => {
+            Found::Detail(Box::new(DetailShown::new(store.bounce_detail(id)?)))
+        }
         Question::Review { .. } => Found::Review(store.review_groups()?.into()),
         Question::Rules { .. } => Found::Rules(store.rules()?),
         Question::RuleEffect { change, .. } => {

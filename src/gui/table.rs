@@ -8,7 +8,7 @@
 use super::dashboard::Drill;
 use super::labelling::{LabelForm, ManualLabel};
 use super::look::{self, CLASSES, class_color, class_label};
-use super::reader::Reader;
+use super::reader::{DetailShown, Reader};
 use crate::policy::State;
 use crate::store::browse::{BounceDetail, BounceFilter, BounceSort, SortColumn};
 use crate::store::stats::{Period, monday_of};
@@ -52,7 +52,6 @@ pub struct BounceTable {
     /// drives the table with it.
     pub scroll_offset: Option<f32>,
     scroll_to: Option<usize>,
-    raw_lines: Option<(i64, Vec<String>)>,
     label_form: Option<LabelForm>,
     asked: Option<DetailAction>,
 }
@@ -381,10 +380,11 @@ impl BounceTable {
     }
 
     fn detail(&mut self, ui: &mut Ui, reader: &Reader, id: i64) {
-        let Some(detail) = reader.detail_of(id) else {
+        let Some(shown) = reader.detail_of(id) else {
             ui.spinner();
             return;
         };
+        let detail = &shown.detail;
         egui::ScrollArea::vertical()
             .id_salt("detail")
             .show(ui, |ui| {
@@ -430,7 +430,7 @@ impl BounceTable {
                     self.asked = Some(DetailAction::Label(label));
                 }
                 ui.add_space(6.0);
-                self.raw_message(ui, detail);
+                raw_message(ui, shown);
             });
     }
 
@@ -482,44 +482,30 @@ impl BounceTable {
             });
         }
     }
+}
 
-    /// The raw message as plain text, drawn line by line as it scrolls (a message can be
-    /// megabytes; only the visible lines are laid out).
-    fn raw_message(&mut self, ui: &mut Ui, detail: &BounceDetail) {
-        let id = detail.row.id;
-        if self
-            .raw_lines
-            .as_ref()
-            .is_none_or(|(shown, _)| *shown != id)
-        {
-            let text = String::from_utf8_lossy(&detail.raw);
-            let lines = text
-                .lines()
-                .map(|line| line.replace('\t', "    "))
-                .collect();
-            self.raw_lines = Some((id, lines));
-        }
-        let Some((_, lines)) = &self.raw_lines else {
-            return;
-        };
-        egui::CollapsingHeader::new(format!("Raw message ({} bytes)", detail.raw.len()))
-            .default_open(true)
-            .show(ui, |ui| {
-                let height = ui.text_style_height(&TextStyle::Monospace);
-                egui::ScrollArea::both()
-                    .id_salt("raw message")
-                    .max_height(360.0)
-                    .show_rows(ui, height, lines.len(), |ui, range| {
-                        for line in &lines[range] {
-                            ui.add(
-                                Label::new(RichText::new(line).monospace())
-                                    .extend()
-                                    .selectable(true),
-                            );
-                        }
-                    });
-            });
-    }
+/// The raw message as plain text, drawn line by line as it scrolls (a message can be
+/// megabytes; only the visible lines are laid out).
+fn raw_message(ui: &mut Ui, shown: &DetailShown) {
+    let lines = &shown.raw_lines;
+    let title = format!("Raw message ({} bytes)", shown.detail.raw.len());
+    egui::CollapsingHeader::new(title)
+        .default_open(true)
+        .show(ui, |ui| {
+            let height = ui.text_style_height(&TextStyle::Monospace);
+            egui::ScrollArea::both()
+                .id_salt("raw message")
+                .max_height(360.0)
+                .show_rows(ui, height, lines.len(), |ui, range| {
+                    for line in &lines[range] {
+                        ui.add(
+                            Label::new(RichText::new(line).monospace())
+                                .extend()
+                                .selectable(true),
+                        );
+                    }
+                });
+        });
 }
 
 /// What the operator asked for in the detail of a bounce.

@@ -152,18 +152,29 @@ impl Store {
         let found: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if found > known {
-            return Err(StoreError::NewerSchema { found, known });
+        if found == known {
+            return Ok(());
         }
-        let found = usize::try_from(found)
-            .map_err(|_| StoreError::Damaged(format!("schema version {found}")))?;
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found) {
-            let tx = self.conn.transaction()?;
+        // Each step takes the write lock first and reads the version under it, so that two
+        // connections opening a store at once (the window's writer and a sync, say) never
+        // both run the same step.
+        loop {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            if found > known {
+                return Err(StoreError::NewerSchema { found, known });
+            }
+            let index = usize::try_from(found)
+                .map_err(|_| StoreError::Damaged(format!("schema version {found}")))?;
+            let Some(sql) = MIGRATIONS.get(index) else {
+                return Ok(());
+            };
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.pragma_update(None, "user_version", found + 1)?;
             tx.commit()?;
         }
-        Ok(())
     }
 
     /// A setting, if set.
