@@ -385,7 +385,7 @@ fn a_review_decision_becomes_a_rule() {
     let mut store = Store::open(harness.state().store_path()).expect("store");
     let dry_run = store.rule_effect(&asked).expect("the store's own dry run");
     assert_eq!(shown.by_transition, dry_run.by_transition);
-    assert_eq!(shown.changes.len(), group.ids.len());
+    assert_eq!(shown.changed_bounces(), group.ids.len());
     assert!(shows(
         &harness,
         &format!("Would change {} bounce(s)", group.ids.len())

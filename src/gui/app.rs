@@ -824,7 +824,7 @@ impl BounceDesk {
                         self.notice = Some(format!(
                             "Rule {id} saved: {} bounce(s) of the history changed; later mail \
                              follows it.",
-                            summary.changes.len()
+                            look::count(summary.changed_bounces() as i64)
                         ));
                     }
                     Err(error) => self.problem = Some(format!("The rule was not saved: {error}")),
@@ -842,7 +842,7 @@ impl BounceDesk {
                 self.upgrade_offer = None;
                 self.notice = Some(format!(
                     "Re-classified the history with today's engine: {} bounce(s) changed.",
-                    look::count(upgrade.effect.changes.len() as i64)
+                    look::count(upgrade.effect.changed_bounces() as i64)
                 ));
             }
             Ok(offer) => self.upgrade_offer = offer,
@@ -1376,7 +1376,18 @@ impl eframe::App for BounceDesk {
             view: self.view,
             ready: self.settled(),
             writing: self.jobs.sync.is_some() || self.jobs.changing_rule || self.writer.busy(),
-            failure: self.problem.clone().or_else(|| self.reader.error.clone()),
+            failure: self
+                .problem
+                .clone()
+                .or_else(|| self.reader.error.clone())
+                .or_else(|| {
+                    self.jobs.outcomes.iter().find_map(|(account, outcome)| {
+                        outcome
+                            .as_ref()
+                            .err()
+                            .map(|why| format!("{account}: {why}"))
+                    })
+                }),
         };
         if let Some(automation) = &mut self.automation {
             let step = automation.step(ui.ctx(), frame, seen);

@@ -101,8 +101,8 @@ pub struct FrameTimes {
     last_frame: Option<Instant>,
     intervals: Vec<f32>,
     scroll: f32,
-    /// The report, once the run is over.
-    pub report: Arc<Mutex<Option<String>>>,
+    /// The report once the run is over, or why it could not finish.
+    pub report: Arc<Mutex<Option<Result<String, String>>>>,
 }
 
 impl FrameTimes {
@@ -175,7 +175,7 @@ impl FrameTimes {
             }
             _ => {
                 if let Ok(mut report) = self.report.lock() {
-                    *report = Some(self.summary());
+                    *report = Some(Ok(self.summary()));
                 }
                 Step::Close
             }
@@ -228,11 +228,11 @@ impl FrameTimes {
         let took = since.elapsed();
         self.writes = Some((since, Some(took)));
         if let Ok(mut report) = self.report.lock() {
-            *report = Some(format!(
+            *report = Some(Ok(format!(
                 "{}\nthe sync and the rule, from the start to every view answered again: {:.1} s",
                 self.summary(),
                 took.as_secs_f64()
-            ));
+            )));
         }
         Step::Close
     }
@@ -278,7 +278,7 @@ pub struct Seen {
     pub ready: bool,
     /// True while a sync, a rule change or another write runs.
     pub writing: bool,
-    /// What keeps the window from getting its data, if anything.
+    /// What keeps the window from getting its data (or a sync from ending well), if anything.
     pub failure: Option<String>,
 }
 
@@ -290,12 +290,27 @@ impl Automation {
             if let Automation::Screenshot(shot) = self {
                 shot.finish(Err(failure.clone()));
             }
-            return Step::Fail(failure);
+            return self.failed(failure);
         }
         match self {
-            Automation::FrameTimes(run) => run.step(frame, seen.view, seen.ready, seen.writing),
+            Automation::FrameTimes(run) => {
+                match run.step(frame, seen.view, seen.ready, seen.writing) {
+                    Step::Fail(why) => self.failed(why),
+                    step => step,
+                }
+            }
             Automation::Screenshot(shot) => shot.step(ctx, seen.view, seen.ready),
         }
+    }
+
+    /// Ends the run with `why` (a frame-time run reports it instead of its figures).
+    fn failed(&mut self, why: String) -> Step {
+        if let Automation::FrameTimes(run) = self
+            && let Ok(mut report) = run.report.lock()
+        {
+            report.get_or_insert(Err(why.clone()));
+        }
+        Step::Fail(why)
     }
 }
 

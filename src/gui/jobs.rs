@@ -4,6 +4,7 @@
 //! Each runs on its own thread with its own store connection and reports through a channel;
 //! the window drains it every frame and is woken for each report.
 
+use super::rule_form::EXAMPLES;
 use crate::lists::{ExportFormat, ExportPlan, ImportedList};
 use crate::store::{Account, ReclassifySummary, RuleChange, Store};
 use crate::sync::{self, SyncError, SyncEvent, SyncSummary};
@@ -277,6 +278,10 @@ impl Jobs {
         self.spawn(failed, move || {
             let result = Store::open(&path)
                 .and_then(|mut store| store.change_rule(&change))
+                .map(|(id, mut summary)| {
+                    summary.keep_examples(EXAMPLES);
+                    (id, summary)
+                })
                 .map_err(|error| error.to_string());
             let _ = sender.send(JobEvent::RuleChanged { result });
             wake();
@@ -471,7 +476,8 @@ fn replay_history(store: &mut Store, apply: bool) -> crate::store::Result<Option
         return Ok(None);
     }
     let classifier = store.classifier()?;
-    let effect = store.reclassify(&classifier, !apply)?;
+    let mut effect = store.reclassify(&classifier, !apply)?;
+    effect.keep_examples(EXAMPLES);
     if effect.changed_messages == 0 {
         if !apply {
             store.reclassify(&classifier, false)?;

@@ -108,10 +108,12 @@ pub fn run(launch: Launch, started: Instant) -> Result<(), String> {
         return outcome
             .unwrap_or_else(|| Err("the window closed before the screenshot was taken".into()));
     }
-    if let Some(report) = frame_report
-        && let Ok(Some(report)) = report.lock().map(|slot| slot.clone())
-    {
-        println!("{report}");
+    if let Some(report) = frame_report {
+        let report = report.lock().map(|slot| slot.clone()).unwrap_or(None);
+        println!(
+            "{}",
+            report.unwrap_or_else(|| Err("the window closed before the run ended".into()))?
+        );
     }
     Ok(())
 }

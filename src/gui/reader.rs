@@ -691,7 +691,8 @@ fn answer(store: &mut Store, question: Question) -> crate::store::Result<Found> 
         Question::Review { .. } => Found::Review(store.review_groups()?.into()),
         Question::Rules { .. } => Found::Rules(store.rules()?),
         Question::RuleEffect { change, .. } => {
-            let effect = store.rule_effect(&change)?;
+            let mut effect = store.rule_effect(&change)?;
+            effect.keep_examples(super::rule_form::EXAMPLES);
             Found::RuleEffect(Box::new((change, effect)))
         }
         Question::Recipients { filter, .. } => {

@@ -9,7 +9,7 @@ use crate::store::{ReclassifySummary, ReviewGroup, RuleChange, suggested_phrase}
 use egui::{RichText, Ui};
 
 /// How many changed bounces the preview lists by name.
-const EXAMPLES: usize = 5;
+pub(super) const EXAMPLES: usize = 5;
 
 /// A rule as the form holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +169,8 @@ impl RuleForm {
 
 /// What a rule change would do (or did): the counts per transition and a few examples.
 pub fn show_effect(ui: &mut Ui, summary: &ReclassifySummary) {
-    if summary.changes.is_empty() {
+    let changed = summary.changed_bounces();
+    if changed == 0 {
         ui.label(
             "Would change nothing already stored; mail that says this from now on follows it.",
         );
@@ -184,7 +185,7 @@ pub fn show_effect(ui: &mut Ui, summary: &ReclassifySummary) {
     ui.label(
         RichText::new(format!(
             "Would change {} bounce(s): {}",
-            summary.changes.len(),
+            look::count(changed as i64),
             transitions.join(", ")
         ))
         .color(look::WARNING),
@@ -195,7 +196,10 @@ pub fn show_effect(ui: &mut Ui, summary: &ReclassifySummary) {
             change.recipient, change.old, change.new
         ));
     }
-    if summary.changes.len() > EXAMPLES {
-        ui.label(format!("  … and {} more", summary.changes.len() - EXAMPLES));
+    if changed > EXAMPLES {
+        ui.label(format!(
+            "  … and {} more",
+            look::count((changed - EXAMPLES) as i64)
+        ));
     }
 }

@@ -185,7 +185,7 @@ impl Store {
         uidvalidity: u32,
         uids: &[u32],
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         {
             let mut update = tx.prepare_cached(
                 "UPDATE message_sources SET acted = 1

@@ -37,7 +37,7 @@ impl Store {
     /// Saves an imported list under `name` (replacing a list of the same name); returns its id.
     pub fn save_list(&mut self, name: &str, source_path: &str, list: &ImportedList) -> Result<i64> {
         let header = super::to_json(&list.header)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         tx.execute("DELETE FROM lists WHERE name = ?1", [name])?;
         tx.execute(
             "INSERT INTO lists (name, source_path, tool, imported_at, header, email_column,

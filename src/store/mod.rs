@@ -131,7 +131,10 @@ impl Store {
             // in memory (64 MiB of cache, the file mapped) instead of asking the OS each time.
             .and_then(|()| conn.pragma_update(None, "cache_size", -65_536))
             .and_then(|()| conn.pragma_update(None, "mmap_size", 1_i64 << 30))
-            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(5)))
+            // Writers take turns (a sync's batch, a rule's chunk, a policy re-evaluated over
+            // every recipient): each waits for the lock rather than failing; all run off the
+            // window's thread.
+            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(30)))
             .map_err(|source| StoreError::Open {
                 path: path.to_path_buf(),
                 source,
@@ -159,9 +162,7 @@ impl Store {
         // connections opening a store at once (the window's writer and a sync, say) never
         // both run the same step.
         loop {
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = self.write_transaction()?;
             let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
             if found > known {
                 return Err(StoreError::NewerSchema { found, known });
@@ -175,6 +176,16 @@ impl Store {
             tx.pragma_update(None, "user_version", found + 1)?;
             tx.commit()?;
         }
+    }
+
+    /// Begins a transaction that writes. It takes the write lock at once: a deferred
+    /// transaction that has read cannot become a writer after another connection (a sync,
+    /// the window's writer, a rule change) committed, and SQLite then fails at once instead of
+    /// waiting out the busy timeout. Taken first, the lock is waited for like any other.
+    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
     }
 
     /// A setting, if set.

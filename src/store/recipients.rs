@@ -190,7 +190,7 @@ impl Store {
     pub fn decide_by_hand(&mut self, address: &str, decision: ByHand, note: &str) -> Result<()> {
         let key = super::recipient_key(address);
         let thresholds = self.thresholds()?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         match decision {
             ByHand::Keep | ByHand::Suppress => {
                 tx.prepare_cached(
@@ -223,7 +223,7 @@ impl Store {
     /// Stores new policy thresholds and re-evaluates every recipient under them, in one
     /// transaction; returns how many states changed.
     pub fn set_thresholds(&mut self, thresholds: &Thresholds) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         for (key, value) in [
             ("policy.soft_bounces", thresholds.soft_bounces),
             ("policy.soft_span_hours", thresholds.soft_span_hours),

@@ -141,7 +141,7 @@ impl Store {
         note: &str,
     ) -> Result<LabelUndo> {
         let thresholds = self.thresholds()?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut undo = LabelUndo::default();
         let mut keys = BTreeSet::new();
         let mut labelled = std::collections::HashSet::new();
@@ -219,7 +219,7 @@ impl Store {
     /// the recipients' states follow.
     pub fn undo_labels(&mut self, undo: &LabelUndo) -> Result<()> {
         let thresholds = self.thresholds()?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut keys = BTreeSet::new();
         for (sha256, key, before) in &undo.labels {
             keys.insert(key.clone());
