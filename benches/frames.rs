@@ -15,7 +15,6 @@ use bouncedesk::classify::Classifier;
 use bouncedesk::store::{Account, Prepared, Source, Store};
 use bouncedesk::sync::{AfterSync, TlsMode, fingerprint};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use support::dovecot::{Dovecot, PASSWORD, USER};
 use support::{HOUR, T0, dsn, hard};
 
@@ -97,17 +96,14 @@ fn main() {
         store.counts().expect("counts").0
     };
 
-    let runtime = tempfile::tempdir().expect("runtime dir");
-    let output = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1400x900x24"])
-        .arg(env!("CARGO_BIN_EXE_bouncedesk"))
+    let (mut command, _runtime) = support::bouncedesk_in_xvfb();
+    let output = command
         .arg("--db")
         .arg(&db)
         .args(["--frame-times", "writes"])
         .env("BOUNCEDESK_PASSWORD", PASSWORD)
-        .env("XDG_RUNTIME_DIR", runtime.path())
         .output()
-        .expect("xvfb-run (apt-get install xvfb xauth)");
+        .expect("xvfb-run");
     assert!(
         output.status.success(),
         "bouncedesk --frame-times writes failed: {}",

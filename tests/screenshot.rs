@@ -2,22 +2,16 @@
 //! opens the window, waits for its data, writes a PNG of it and exits. Needs Debian's `xvfb`
 //! and Mesa's drivers (scripts/test.sh installs them).
 
+mod support;
+
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Command;
 
 fn screenshot(view: &str, path: &Path) {
-    assert!(
-        Path::new("/usr/bin/xvfb-run").exists(),
-        "xvfb-run is missing: apt-get install xvfb xauth (scripts/test.sh does)"
-    );
-    let runtime = tempfile::tempdir().expect("runtime dir");
-    let output = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1400x900x24"])
-        .arg(env!("CARGO_BIN_EXE_bouncedesk"))
+    let (mut command, _runtime) = support::bouncedesk_in_xvfb();
+    let output = command
         .args(["--demo", "--view", view, "--screenshot"])
         .arg(path)
-        .env("XDG_RUNTIME_DIR", runtime.path())
         .output()
         .expect("xvfb-run");
     assert!(

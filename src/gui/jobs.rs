@@ -243,19 +243,28 @@ impl Jobs {
             return;
         }
         self.list_work = true;
+        self.store_job("list", work, |result| JobEvent::ListDone { result });
+    }
+
+    /// Runs `work` on its own thread and store connection and reports its outcome as the
+    /// event `report` makes of it (also when the thread cannot start).
+    fn store_job<T: Send + 'static>(
+        &self,
+        thread: &str,
+        work: impl FnOnce(&mut Store) -> Result<T, String> + Send + 'static,
+        report: fn(Result<T, String>) -> JobEvent,
+    ) {
         let (path, sender, wake) = (
             self.store_path.clone(),
             self.sender.clone(),
             self.wake.clone(),
         );
-        let failed = JobEvent::ListDone {
-            result: Err("cannot start the list thread".into()),
-        };
+        let failed = report(Err(format!("cannot start the {thread} thread")));
         self.spawn(failed, move || {
             let result = Store::open(&path)
                 .map_err(|error| error.to_string())
                 .and_then(|mut store| work(&mut store));
-            let _ = sender.send(JobEvent::ListDone { result });
+            let _ = sender.send(report(result));
             wake();
         });
     }
@@ -267,25 +276,14 @@ impl Jobs {
             return;
         }
         self.changing_rule = true;
-        let (path, sender, wake) = (
-            self.store_path.clone(),
-            self.sender.clone(),
-            self.wake.clone(),
-        );
-        let failed = JobEvent::RuleChanged {
-            result: Err("cannot start the rule thread".into()),
+        let work = move |store: &mut Store| {
+            let (id, mut summary) = store
+                .change_rule(&change)
+                .map_err(|error| error.to_string())?;
+            summary.keep_examples(EXAMPLES);
+            Ok((id, summary))
         };
-        self.spawn(failed, move || {
-            let result = Store::open(&path)
-                .and_then(|mut store| store.change_rule(&change))
-                .map(|(id, mut summary)| {
-                    summary.keep_examples(EXAMPLES);
-                    (id, summary)
-                })
-                .map_err(|error| error.to_string());
-            let _ = sender.send(JobEvent::RuleChanged { result });
-            wake();
-        });
+        self.store_job("rule", work, |result| JobEvent::RuleChanged { result });
     }
 
     /// Looks for stored messages an older engine classified; when there are, replays them
@@ -307,20 +305,11 @@ impl Jobs {
             return;
         }
         self.upgrading = true;
-        let (path, sender, wake) = (
-            self.store_path.clone(),
-            self.sender.clone(),
-            self.wake.clone(),
-        );
-        let failed = JobEvent::EngineUpgrade {
-            result: Err("cannot start the re-classification thread".into()),
+        let work = move |store: &mut Store| {
+            replay_history(store, apply).map_err(|error| error.to_string())
         };
-        self.spawn(failed, move || {
-            let result = Store::open(&path)
-                .and_then(|mut store| replay_history(&mut store, apply))
-                .map_err(|error| error.to_string());
-            let _ = sender.send(JobEvent::EngineUpgrade { result });
-            wake();
+        self.store_job("re-classification", work, |result| {
+            JobEvent::EngineUpgrade { result }
         });
     }
 

@@ -8,6 +8,24 @@ pub mod proxy;
 pub mod window;
 
 use std::path::Path;
+use std::process::Command;
+
+/// `bouncedesk` (the build under test) in a throwaway X server, the way the screenshot test
+/// and the frame-time bench run the real window; keep the returned folder (its
+/// `XDG_RUNTIME_DIR`) alive until the command ends. Needs Debian's `xvfb` and `xauth`.
+pub fn bouncedesk_in_xvfb() -> (Command, tempfile::TempDir) {
+    assert!(
+        Path::new("/usr/bin/xvfb-run").exists(),
+        "xvfb-run is missing: apt-get install xvfb xauth (scripts/test.sh does)"
+    );
+    let runtime = tempfile::tempdir().expect("runtime dir");
+    let mut command = Command::new("xvfb-run");
+    command
+        .args(["-a", "-s", "-screen 0 1400x900x24"])
+        .arg(env!("CARGO_BIN_EXE_bouncedesk"))
+        .env("XDG_RUNTIME_DIR", runtime.path());
+    (command, runtime)
+}
 
 /// Monday 2 November 2026, 09:00 UTC.
 pub const T0: i64 = 1_793_610_000;
