@@ -22,7 +22,7 @@ const KEYRING: &str = if cfg!(target_os = "macos") {
 
 /// A keyring failure said for the person at the keyboard: what it means for their password
 /// and what to do, rather than the library's wording ("No default store has been set").
-fn in_words(error: &keyring::Error) -> String {
+pub fn in_words(error: &keyring::Error) -> String {
     match error {
         keyring::Error::NoDefaultStore => format!(
             "this computer offers no password keyring to Bounce Desk (it uses {KEYRING}), so the \

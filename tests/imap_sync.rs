@@ -260,3 +260,22 @@ fn the_operators_rules_decide_what_a_sync_brings() {
     assert_eq!(state, Some(bouncedesk::policy::State::Suppressed));
     assert!(store.review_groups().expect("groups").is_empty());
 }
+
+#[test]
+fn a_sync_drops_raw_mail_older_than_the_retention_and_keeps_its_verdicts() {
+    let server = Dovecot::start(true, &messages(0..20));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("store.sqlite")).expect("store");
+    let mut settings_now = store.settings().expect("settings");
+    // The reports are dated November 2026; a week's retention drops them all.
+    settings_now.raw_retention_days = 7;
+    store.save_settings(&settings_now).expect("save");
+    let done = run_sync(&settings(&server, TlsMode::Implicit), PASSWORD, &mut store).expect("sync");
+    assert_eq!(done.new_messages, 20);
+    assert_eq!(done.raw_dropped, 20, "dropped right after the sync");
+    assert_eq!(count(&store), (20, 20), "every verdict stays");
+    let replay = store
+        .reclassify(&store.classifier().expect("engine"), true)
+        .expect("dry run");
+    assert_eq!(replay.without_raw, 20);
+}

@@ -15,6 +15,7 @@ macro_rules! say {
 mod accounts;
 mod classify;
 mod model;
+mod protect;
 mod recipients;
 mod rules;
 mod settings;
@@ -71,6 +72,19 @@ pub enum Command {
         /// Files or folders to read; folders are walked recursively.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+    },
+    /// How the store is protected: status, encrypt, decrypt, rekey, backup.
+    Store {
+        /// What to do.
+        #[command(subcommand)]
+        action: StoreAction,
+    },
+    /// Forget addresses everywhere in the store, on a subscriber's request to be erased:
+    /// their bounces, states, labels, list rows and every raw message naming them.
+    Forget {
+        /// The addresses.
+        #[arg(required = true)]
+        addresses: Vec<String>,
     },
     /// Classify messages and keep them in the store (files, folders, maildirs, mbox files).
     Ingest {
@@ -316,6 +330,36 @@ pub struct LabelArgs {
     pub note: String,
 }
 
+/// `bouncedesk store …`
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Say how the store is protected.
+    Status,
+    /// Encrypt a plain store in place with the OS keyring's key, or with a passphrase
+    /// ($BOUNCEDESK_STORE_NEW_PASSPHRASE, else typed); the old file is replaced only once
+    /// the encrypted copy checks out.
+    Encrypt {
+        /// Use a passphrase instead of the keyring.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Decrypt an encrypted store in place.
+    Decrypt,
+    /// Give the store a new key: a new keyring key (the old one stays for older backups),
+    /// or a passphrase.
+    Rekey {
+        /// Use a passphrase instead of the keyring.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Copy the store to FILE (consistent while a sync runs, encrypted with the same key);
+    /// open the copy with --db FILE.
+    Backup {
+        /// Where to write the copy.
+        file: PathBuf,
+    },
+}
+
 /// `bouncedesk model …`
 #[derive(Debug, Subcommand)]
 pub enum ModelAction {
@@ -353,6 +397,20 @@ pub fn run(cli: Cli, started: std::time::Instant) -> ExitCode {
     match cli.command {
         Some(Command::Classify { format, paths }) => classify::run(format, &paths),
         Some(Command::Ingest { paths }) => store::ingest(db, &paths),
+        Some(Command::Store { action }) => match action {
+            StoreAction::Status => protect::status(db),
+            StoreAction::Encrypt { passphrase } => match protect::target(passphrase, false) {
+                Ok(target) => protect::convert(db, target),
+                Err(code) => code,
+            },
+            StoreAction::Decrypt => protect::convert(db, crate::store::Protect::Plain),
+            StoreAction::Rekey { passphrase } => match protect::target(passphrase, true) {
+                Ok(target) => protect::convert(db, target),
+                Err(code) => code,
+            },
+            StoreAction::Backup { file } => protect::backup(db, &file),
+        },
+        Some(Command::Forget { addresses }) => protect::forget(db, &addresses),
         Some(Command::Reclassify { dry_run }) => store::reclassify(db, dry_run),
         Some(Command::Import { file, name }) => store::import(db, &file, name),
         Some(Command::Export {

@@ -19,12 +19,25 @@ pub(super) fn fail(error: impl Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Opens the store named by `--db` or the default one.
+/// The store file named by `--db`, or the default one.
+fn store_path(db: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
+    db.or_else(Store::default_path)
+        .ok_or_else(|| fail("no data folder is known for this system; pass --db FILE"))
+}
+
+/// Opens the store named by `--db` or the default one; an encrypted store with no key at
+/// hand asks for its passphrase in a terminal.
 pub(super) fn open(db: Option<PathBuf>) -> Result<Store, ExitCode> {
-    let path = db
-        .or_else(Store::default_path)
-        .ok_or_else(|| fail("no data folder is known for this system; pass --db FILE"))?;
-    Store::open(&path).map_err(fail)
+    let path = store_path(db)?;
+    let store = match Store::open(&path) {
+        Err(crate::store::StoreError::Locked { .. }) if super::protect::ask_passphrase(&path) => {
+            Store::open(&path)
+        }
+        opened => opened,
+    }
+    .map_err(fail)?;
+    super::protect::warn_if_plain(&store);
+    Ok(store)
 }
 
 /// `bouncedesk ingest PATH...`
@@ -237,6 +250,7 @@ pub fn stats(db: Option<PathBuf>, json: bool, days: Option<i64>) -> ExitCode {
         summary.bounces,
         summary.delayed
     );
+    say!("store: {}", store.protection().describe());
     for (class, n) in &summary.by_class {
         say!("  {class:<11} {n}");
     }

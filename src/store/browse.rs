@@ -366,6 +366,16 @@ impl Store {
             Some(data) => decompress(&data)?,
             None => Vec::new(),
         };
+        if raw.is_empty() {
+            let removed: Option<String> = self.conn.query_row(
+                "SELECT raw_removed FROM messages WHERE id = ?1",
+                params![message_id],
+                |row| row.get(0),
+            )?;
+            if let Some(why) = removed {
+                fields.push(("Raw message", format!("removed ({why}); the verdict stays")));
+            }
+        }
         let recipient = self.recipient(&row.recipient)?;
         Ok(BounceDetail {
             row,

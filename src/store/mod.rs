@@ -8,9 +8,12 @@
 
 mod accounts;
 pub mod browse;
+mod erase;
 mod ingest;
+pub mod key;
 mod lists;
 mod model;
+mod protect;
 mod recipients;
 mod reclassify;
 mod review;
@@ -20,9 +23,12 @@ mod settings;
 pub mod stats;
 
 pub use accounts::Account;
+pub use erase::Forgotten;
 pub use ingest::{IngestSummary, Prepared, Source};
+pub use key::{Protection, StoreKey};
 pub use lists::StoredList;
 pub use model::Retrained;
+pub use protect::{Converted, Protect};
 pub use recipients::{
     ByHand, HistoryBounce, RECIPIENTS_SHOWN, RecipientFilter, RecipientHistory, RecipientRow,
     StateChange, SuppressedRow,
@@ -46,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_table_order.sql"),
     include_str!("migrations/0003_rules.sql"),
     include_str!("migrations/0004_suppressed_by_hand.sql"),
+    include_str!("migrations/0005_raw_removed.sql"),
 ];
 
 /// What can go wrong with the store, each with the step that failed.
@@ -96,6 +103,89 @@ pub enum StoreError {
     /// What was asked cannot be done as asked; the text says why.
     #[error("{0}")]
     Invalid(String),
+    /// The file is encrypted and no key for it is at hand.
+    #[error(
+        "{path} is encrypted and no key for it was found: give its passphrase in ${variable} (the window asks for it), or open it where the OS keyring that made it is",
+        variable = key::PASSPHRASE_VARIABLE
+    )]
+    Locked {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// No key at hand opens the file.
+    #[error(
+        "{path}: the passphrase (or key) does not open this store; nothing was changed — check the passphrase"
+    )]
+    WrongKey {
+        /// The store file.
+        path: PathBuf,
+    },
+    /// A file operation on the store failed.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The store file and the WAL and shared-memory files SQLite keeps beside it.
+fn store_files(path: &Path) -> [PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    [path.to_path_buf(), with("-wal"), with("-shm")]
+}
+
+/// A connection to the file at `path`, given `key` before anything reads it.
+fn connect(path: &Path, key: Option<&StoreKey>) -> Result<Connection> {
+    let open_error = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_error)?;
+    // A wrong key is our error to report, in words; SQLCipher would also print its own.
+    conn.pragma_update(None, "cipher_log_level", "NONE")
+        .map_err(open_error)?;
+    if let Some(key) = key {
+        key.apply(&conn).map_err(open_error)?;
+    }
+    Ok(conn)
+}
+
+/// Opens the encrypted store at `path` with the first key at hand that opens it.
+fn unlock(path: &Path) -> Result<(Connection, Protection)> {
+    let candidates = key::candidates(path);
+    if candidates.is_empty() {
+        return Err(StoreError::Locked {
+            path: path.to_path_buf(),
+        });
+    }
+    for (candidate, origin) in candidates {
+        let conn = connect(path, Some(&candidate))?;
+        // A wrong key shows on the first read: the pages do not decrypt.
+        let opens = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .is_ok();
+        if opens {
+            let protection = match origin {
+                key::Origin::Keyring => Protection::Keyring,
+                key::Origin::Environment => Protection::Passphrase,
+                key::Origin::Remembered => key::protection_of(&candidate),
+            };
+            key::remember(path, candidate);
+            return Ok((conn, protection));
+        }
+    }
+    Err(StoreError::WrongKey {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Shorthand for store results.
@@ -104,13 +194,20 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// An open store.
 pub struct Store {
     conn: Connection,
+    /// The file, and how it is protected.
+    path: PathBuf,
+    protection: Protection,
+    /// True when this open made the file.
+    created: bool,
     /// The account whose mail alone this connection shows, and the store's data version
     /// when its roll-ups were taken (see `scope`).
     scoped: Option<(String, i64)>,
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path`, bringing its schema up to date.
+    /// Opens (or creates) the store at `path`, bringing its schema up to date. An encrypted
+    /// store opens with the key remembered for it, `$BOUNCEDESK_STORE_PASSPHRASE` or the OS
+    /// keyring's key; a new one is encrypted with the first of those at hand (see `key`).
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
@@ -118,15 +215,34 @@ impl Store {
                 source,
             })?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let file_error = |source| StoreError::File {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let existing = std::fs::metadata(path).is_ok_and(|meta| meta.len() > 0);
+        let created = !existing;
+        let (conn, protection) = if key::is_encrypted(path).map_err(file_error)? {
+            unlock(path)?
+        } else if existing {
+            let why = "it was made without encryption".to_string();
+            (connect(path, None)?, Protection::Plain { why })
+        } else {
+            let (new_key, protection) = key::for_new_store(path);
+            key::create_owner_only(path).map_err(file_error)?;
+            let conn = connect(path, new_key.as_ref())?;
+            if let Some(new_key) = new_key {
+                key::remember(path, new_key);
+            }
+            (conn, protection)
+        };
         // WAL lets the window read while a sync writes; NORMAL survives a killed process
         // (a power cut may lose the last commit, never corrupt the file).
         conn.pragma_update(None, "journal_mode", "WAL")
             .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
+            // What is deleted (a forgotten address, raw mail past its retention) is
+            // overwritten, not left in free pages.
+            .and_then(|()| conn.pragma_update(None, "secure_delete", "ON"))
             // Dashboard queries read the same few thousand pages again and again: keep them
             // in memory (64 MiB of cache, the file mapped) instead of asking the OS each time.
             .and_then(|()| conn.pragma_update(None, "cache_size", -65_536))
@@ -139,9 +255,40 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
-        let mut store = Store { conn, scoped: None };
+        for file in store_files(path) {
+            key::owner_only(&file).map_err(file_error)?;
+        }
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            protection,
+            created,
+            scoped: None,
+        };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// How this store is protected (encrypted with the keyring's key or a passphrase, or
+    /// plain and why).
+    pub fn protection(&self) -> &Protection {
+        &self.protection
+    }
+
+    /// True when opening it made the file (a new store).
+    pub fn was_created(&self) -> bool {
+        self.created
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The SQL connection, for diagnostics and for tests that age or damage a store on
+    /// purpose; the app's own code goes through the store's methods.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     /// The default store file: `bouncedesk.sqlite` in the OS data folder for the app.

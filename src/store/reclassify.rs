@@ -35,6 +35,9 @@ pub struct ReclassifySummary {
     pub by_transition: BTreeMap<String, usize>,
     /// True when the changes were written.
     pub applied: bool,
+    /// Messages whose raw bytes were removed (retention, a forgotten address): they keep
+    /// their verdicts, since there is nothing to classify again.
+    pub without_raw: usize,
 }
 
 impl ReclassifySummary {
@@ -130,14 +133,18 @@ impl Store {
             let mut touched = BTreeSet::new();
             for &message_id in chunk {
                 summary.messages += 1;
-                let (sha256, raw_zstd, received_at): (Vec<u8>, Vec<u8>, i64) = tx
+                let (sha256, raw_zstd, received_at): (Vec<u8>, Option<Vec<u8>>, i64) = tx
                     .prepare_cached(
                         "SELECT m.sha256, r.data, m.received_at FROM messages m
-                         JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?1",
+                         LEFT JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?1",
                     )?
                     .query_row([message_id], |row| {
                         Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                     })?;
+                let Some(raw_zstd) = raw_zstd else {
+                    summary.without_raw += 1;
+                    continue;
+                };
                 let report = classifier.classify(&decompress(&raw_zstd)?);
                 // Everything the store keeps of a result, in order: any difference is a change.
                 let stored: Vec<Stored> = tx

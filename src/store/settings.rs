@@ -1,6 +1,6 @@
 //! The operator's settings, typed and checked: the policy's thresholds, the list bounce-rate
 //! line, when sender-side bounces raise an alert, how the sending tool writes VERP addresses,
-//! and the window's theme. Kept in the store's `settings` table, each under a readable key, so
+//! how long raw messages are kept, and the window's theme. Kept in the store's `settings` table, each under a readable key, so
 //! that the window's Settings view and `bouncedesk settings KEY VALUE` change the same thing.
 
 use super::{Result, Store, StoreError};
@@ -47,6 +47,8 @@ pub struct Settings {
     pub alert_threshold: i64,
     /// How the sending tool writes the recipient into the bounce address.
     pub verp: VerpPattern,
+    /// Days after which a message's raw bytes are dropped (its verdicts stay); 0 keeps them.
+    pub raw_retention_days: u32,
     /// The window's colours.
     pub theme: Theme,
 }
@@ -58,13 +60,14 @@ impl Default for Settings {
             rate_line_percent: 2.0,
             alert_threshold: 5,
             verp: VerpPattern::default(),
+            raw_retention_days: 0,
             theme: Theme::System,
         }
     }
 }
 
 /// Every setting's key and what it means, in the order `bouncedesk settings` lists them.
-pub const SETTING_KEYS: [(&str, &str); 8] = [
+pub const SETTING_KEYS: [(&str, &str); 9] = [
     (
         "policy.soft_bounces",
         "soft bounces in a row that suppress an address (1-50)",
@@ -93,6 +96,10 @@ pub const SETTING_KEYS: [(&str, &str); 8] = [
         "verp.at_sign",
         "the character that stands for the recipient's @ in a VERP address",
     ),
+    (
+        "retention.raw_days",
+        "days after which raw messages are dropped, verdicts kept (0 keeps them; 0-36500)",
+    ),
     ("gui.theme", "the window's colours: system, light or dark"),
 ];
 
@@ -107,6 +114,7 @@ impl Settings {
             "alerts.sender_bounces" => self.alert_threshold.to_string(),
             "verp.separator" => self.verp.separator.to_string(),
             "verp.at_sign" => self.verp.at_sign.to_string(),
+            "retention.raw_days" => self.raw_retention_days.to_string(),
             "gui.theme" => self.theme.as_str().to_string(),
             _ => return None,
         })
@@ -161,6 +169,7 @@ impl Settings {
             "alerts.sender_bounces" => self.alert_threshold = i64::from(number(1, 100_000)?),
             "verp.separator" => self.verp.separator = character()?,
             "verp.at_sign" => self.verp.at_sign = character()?,
+            "retention.raw_days" => self.raw_retention_days = number(0, 36_500)?,
             "gui.theme" => self.theme = Theme::from_name(value.trim()).ok_or_else(refuse)?,
             _ => return Err(refuse()),
         }

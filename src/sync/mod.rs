@@ -341,6 +341,8 @@ pub struct SyncSummary {
     pub acted_on: usize,
     /// Reconnections after cuts.
     pub reconnections: u32,
+    /// Raw messages dropped afterwards for being older than the retention setting.
+    pub raw_dropped: usize,
 }
 
 /// Syncs every folder of the account into `store`. `cancel` is checked between batches.
@@ -368,7 +370,13 @@ pub fn run(
             &mut summary,
         );
         let error = match outcome {
-            Ok(()) => return Ok(summary),
+            Ok(()) => {
+                // The retention the operator set: raw bytes past it go, verdicts stay.
+                summary.raw_dropped = store
+                    .drop_old_raw(crate::store::now())
+                    .map_err(SyncError::Store)?;
+                return Ok(summary);
+            }
             Err(error) => error,
         };
         // After a cut, a reconnection that is refused or times out is part of the same
