@@ -5,7 +5,7 @@
 use super::accounts::{AccountAction, AccountForm, AccountsView};
 use super::automation::{Automation, Seen, Step};
 use super::dashboard::Dashboard;
-use super::dialogs::{DialogEvent, Dialogs};
+use super::dialogs::{DialogEvent, Dialogs, Saving};
 use super::jobs::{EngineUpgrade, Jobs};
 use super::labelling::ManualLabel;
 use super::lists_view::{ListsAction, ListsView};
@@ -19,12 +19,13 @@ use super::rules_view::{RulesAction, RulesView};
 use super::settings_view::{SettingsAction, SettingsView};
 use super::table::BounceTable;
 use super::table::DetailAction;
+use super::unlock::{UnlockPrompt, Unlocking};
 use super::upgrade::{self, UpgradeChoice};
 use super::welcome::{self, Welcome};
 use super::writer::{Then, Writer};
 use crate::store::browse::BounceSort;
 use crate::store::stats::DAY;
-use crate::store::{Account, RuleChange, Settings, Store};
+use crate::store::{Account, Protection, RuleChange, Settings, Store, StoreError};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use std::path::{Path, PathBuf};
 
@@ -130,6 +131,12 @@ pub struct BounceDesk {
     pub accounts: AccountsView,
     passwords: Passwords,
     prompt: Option<PasswordPrompt>,
+    /// Asking for the store's passphrase (it is encrypted and no key at hand opens it).
+    unlock: Option<UnlockPrompt>,
+    /// How the open store is protected (shown in Settings; a plain one is pointed out once).
+    pub protection: Option<Protection>,
+    /// True once this run said that the store is not encrypted.
+    plain_said: bool,
     automation: Option<Automation>,
     /// Something that went wrong outside any one view, in words.
     pub problem: Option<String>,
@@ -194,6 +201,9 @@ impl BounceDesk {
             accounts: AccountsView::default(),
             passwords: Passwords::default(),
             prompt: None,
+            unlock: None,
+            protection: None,
+            plain_said: false,
             automation: start.automation,
             problem,
             notice: None,
@@ -259,6 +269,8 @@ impl BounceDesk {
     fn open(&mut self, path: PathBuf, demo_at: Option<i64>) {
         self.opening = true;
         self.upgrade_offer = None;
+        // What was said about the store shown before is not about this one.
+        self.notice = None;
         self.store_path = path.clone();
         self.writer = writer(&self.ctx, path.clone(), demo_at);
         self.reader = reader(&self.ctx, path.clone());
@@ -269,6 +281,17 @@ impl BounceDesk {
     fn store_opened(&mut self, opened: Opened) {
         self.opening = false;
         self.problem = None;
+        if let Protection::Plain { .. } = &opened.protection
+            && !self.is_demo()
+            && !self.plain_said
+        {
+            self.plain_said = true;
+            self.notice = Some(format!(
+                "Your bounce data is {}. Settings › Your data says more.",
+                opened.protection.describe()
+            ));
+        }
+        self.protection = Some(opened.protection);
         match opened.settings {
             Ok(settings) => {
                 apply_theme(&self.ctx, settings.theme);
@@ -286,10 +309,40 @@ impl BounceDesk {
         self.reload();
     }
 
-    /// The store cannot be opened (or a change was asked of a store that could not be).
-    fn store_unavailable(&mut self, why: String) {
+    /// The store cannot be opened (or a change was asked of a store that could not be): an
+    /// encrypted one is asked for its passphrase, anything else is said.
+    fn store_unavailable(&mut self, why: NotOpened) {
         self.opening = false;
-        self.problem = Some(format!("The store is not available: {why}"));
+        match why {
+            NotOpened::Locked { wrong } => {
+                if self.unlock.is_none() {
+                    self.unlock = Some(UnlockPrompt::new(&self.store_path, wrong));
+                }
+            }
+            NotOpened::Failed(why) => {
+                self.problem = Some(format!("The store is not available: {why}"));
+            }
+        }
+    }
+
+    /// Asks for the store's passphrase while it is locked; opens it with the one given.
+    fn ask_passphrase(&mut self) {
+        let Some(prompt) = &mut self.unlock else {
+            return;
+        };
+        match prompt.show(&self.ctx) {
+            Unlocking::Asking => {}
+            Unlocking::Try(key) => {
+                self.unlock = None;
+                crate::store::key::remember(&self.store_path, key);
+                let path = self.store_path.clone();
+                self.open_store(path);
+            }
+            Unlocking::ShowDemo => {
+                self.unlock = None;
+                self.open_demo();
+            }
+        }
     }
 
     /// Builds the demo mailbox in a throwaway folder and shows it.
@@ -679,7 +732,9 @@ impl BounceDesk {
                 self.lists.preview = None;
                 self.jobs.start_import(name, path, list);
             }
-            ListsAction::ChooseTarget => self.dialogs.save_as(self.lists.format.file_name()),
+            ListsAction::ChooseTarget => self
+                .dialogs
+                .save_as(Saving::Export, self.lists.format.file_name().to_string()),
             ListsAction::Export(path) => {
                 self.jobs
                     .start_export(path, self.lists.format, self.lists.list.clone());
@@ -719,8 +774,9 @@ impl BounceDesk {
         for event in self.dialogs.receive() {
             match event {
                 DialogEvent::Opened(Some(path)) => self.read_list_file(path),
-                DialogEvent::SaveTo(Some(path)) => self.export_to(path),
-                DialogEvent::Opened(None) | DialogEvent::SaveTo(None) => {}
+                DialogEvent::SaveTo(Saving::Export, Some(path)) => self.export_to(path),
+                DialogEvent::SaveTo(Saving::Backup, Some(path)) => self.back_up_to(path),
+                DialogEvent::Opened(None) | DialogEvent::SaveTo(_, None) => {}
                 DialogEvent::Read { path, result } => self.lists.read(path, result),
             }
         }
@@ -747,7 +803,39 @@ impl BounceDesk {
                     store.decide_by_hand(&address, decision, &note)
                 });
             }
+            RecipientsAction::Forget(address) => self.forget(address),
         }
+    }
+
+    /// Removes every trace of `address` (on the writer) and says what went.
+    fn forget(&mut self, address: String) {
+        self.writer.change(move |store| {
+            let result = store
+                .forget(&address)
+                .map(|forgotten| forgotten.describe())
+                .map_err(|error| error.to_string());
+            Box::new(move |app| match result {
+                Ok(removed) => {
+                    app.recipients.selected = None;
+                    app.reader.history = None;
+                    app.notice = Some(format!("Forgotten: {removed}."));
+                    app.reload_after_edit();
+                }
+                Err(error) => app.problem = Some(format!("Not forgotten: {error}")),
+            })
+        });
+    }
+
+    /// Copies the store to `to` (on the writer, after the changes asked before).
+    fn back_up_to(&mut self, to: PathBuf) {
+        let done = format!("Backed up to {}.", to.display());
+        self.writer.change(move |store| {
+            let result = store.backup(&to).map_err(|error| error.to_string());
+            Box::new(move |app| match result {
+                Ok(()) => app.notice = Some(done),
+                Err(error) => app.problem = Some(format!("Not backed up: {error}")),
+            })
+        });
     }
 
     /// Keeps `address` on the list whatever it bounces, or hands it back to the policy.
@@ -1129,10 +1217,20 @@ impl BounceDesk {
                     .unwrap_or_default();
                 let action = egui::ScrollArea::vertical()
                     .id_salt("settings")
-                    .show(ui, |ui| self.settings.show(ui, &folder))
+                    .show(ui, |ui| {
+                        let demo = self.demo.is_some();
+                        self.settings
+                            .show(ui, &folder, self.protection.as_ref(), demo)
+                    })
                     .inner;
-                if let Some(SettingsAction::Save(settings)) = action {
-                    self.save_settings(settings);
+                match action {
+                    Some(SettingsAction::Save(settings)) => self.save_settings(settings),
+                    Some(SettingsAction::BackUp) => {
+                        let name =
+                            format!("bouncedesk-backup-{}.sqlite", look::day_iso(self.today()));
+                        self.dialogs.save_as(Saving::Backup, name);
+                    }
+                    None => {}
                 }
             }
             View::Accounts if self.is_demo() => {
@@ -1250,6 +1348,7 @@ fn demo_folder() -> Result<tempfile::TempDir, String> {
 struct Opened {
     /// No mail yet (a first run offers the demo).
     empty: bool,
+    protection: Protection,
     settings: Result<Settings, String>,
     accounts: AccountsNow,
 }
@@ -1269,6 +1368,31 @@ impl AccountsNow {
     }
 }
 
+/// Why the writer could not open the store.
+#[derive(Debug, Clone)]
+enum NotOpened {
+    /// It is encrypted and needs a passphrase (`wrong`: the one tried did not open it).
+    Locked { wrong: bool },
+    /// Anything else, in words.
+    Failed(String),
+}
+
+impl NotOpened {
+    fn from_store(error: StoreError) -> NotOpened {
+        match error {
+            StoreError::Locked { .. } => NotOpened::Locked { wrong: false },
+            StoreError::WrongKey { .. } => NotOpened::Locked { wrong: true },
+            other => NotOpened::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<String> for NotOpened {
+    fn from(why: String) -> NotOpened {
+        NotOpened::Failed(why)
+    }
+}
+
 /// The writer for the store at `path`: it builds the demo there first when `demo_at` (the
 /// demo's "now") is given, opens the store (bringing its schema up to date) and tells the
 /// window what it holds.
@@ -1277,19 +1401,21 @@ fn writer(ctx: &egui::Context, path: PathBuf, demo_at: Option<i64>) -> Writer<Bo
     Writer::start(
         move || {
             if let Some(now) = demo_at {
-                crate::demo::build(&path, now)
-                    .map_err(|error| format!("cannot build the demo mailbox: {error}"))?;
+                crate::demo::build(&path, now).map_err(|error| {
+                    NotOpened::Failed(format!("cannot build the demo mailbox: {error}"))
+                })?;
             }
-            let store = Store::open(&path).map_err(|error| error.to_string())?;
+            let store = Store::open(&path).map_err(NotOpened::from_store)?;
             let opened = Opened {
                 empty: store.is_empty().unwrap_or(false),
+                protection: store.protection().clone(),
                 settings: store.settings().map_err(|error| error.to_string()),
                 accounts: AccountsNow::read(&store),
             };
             let then: Then<BounceDesk> = Box::new(move |app| app.store_opened(opened));
             Ok((store, then))
         },
-        |why| Box::new(move |app: &mut BounceDesk| app.store_unavailable(why)),
+        |why: NotOpened| Box::new(move |app: &mut BounceDesk| app.store_unavailable(why)),
         move || wake.request_repaint(),
     )
 }
@@ -1348,6 +1474,7 @@ impl eframe::App for BounceDesk {
             }
         }
         egui::CentralPanel::default().show(ui, |ui| self.central(ui));
+        self.ask_passphrase();
         if let Some(prompt) = &mut self.prompt {
             match prompt.show(ui.ctx(), &mut self.passwords) {
                 Prompted::Asking => {}

@@ -13,8 +13,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 pub enum DialogEvent {
     /// The open dialog closed: the file chosen, if any.
     Opened(Option<PathBuf>),
-    /// The save dialog closed: where to write, if anywhere.
-    SaveTo(Option<PathBuf>),
+    /// The save dialog closed: what was to be saved, and where to write it, if anywhere.
+    SaveTo(Saving, Option<PathBuf>),
     /// A list file was read: the list, or why it could not be.
     Read {
         /// The file.
@@ -22,6 +22,15 @@ pub enum DialogEvent {
         /// The list, or the reason in words.
         result: Result<Arc<ImportedList>, String>,
     },
+}
+
+/// What a save dialog asks a place for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saving {
+    /// A list export.
+    Export,
+    /// A backup of the store.
+    Backup,
 }
 
 /// The dialogs and reads under way.
@@ -58,16 +67,20 @@ impl Dialogs {
         });
     }
 
-    /// Asks where to write an export, offering `file_name`.
-    pub fn save_as(&mut self, file_name: &'static str) {
+    /// Asks where to write `saving`, offering `file_name`.
+    pub fn save_as(&mut self, saving: Saving, file_name: String) {
         self.dialog(move || {
+            let title = match saving {
+                Saving::Export => "Export",
+                Saving::Backup => "Back up the store",
+            };
             let picked = pollster::block_on(
                 rfd::AsyncFileDialog::new()
-                    .set_title("Export")
+                    .set_title(title)
                     .set_file_name(file_name)
                     .save_file(),
             );
-            DialogEvent::SaveTo(picked.map(|file| file.path().to_path_buf()))
+            DialogEvent::SaveTo(saving, picked.map(|file| file.path().to_path_buf()))
         });
     }
 
@@ -95,7 +108,7 @@ impl Dialogs {
         let events: Vec<DialogEvent> = self.events.try_iter().collect();
         if events
             .iter()
-            .any(|event| matches!(event, DialogEvent::Opened(_) | DialogEvent::SaveTo(_)))
+            .any(|event| matches!(event, DialogEvent::Opened(_) | DialogEvent::SaveTo(..)))
         {
             self.open = false;
         }

@@ -25,6 +25,7 @@ mod rule_form;
 mod rules_view;
 mod settings_view;
 mod table;
+mod unlock;
 mod upgrade;
 mod welcome;
 mod writer;

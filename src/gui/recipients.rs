@@ -1,6 +1,7 @@
 //! The Recipients view: find any address, see where it stands with the policy (since when and
-//! why), every bounce it had, every change of its state and the lists it is on, and keep it or
-//! suppress it by hand with a note.
+//! why), every bounce it had, every change of its state and the lists it is on, keep it or
+//! suppress it by hand with a note, or forget it altogether (a subscriber's request to be
+//! erased).
 
 use super::look::{self, class_color, class_label, state_name};
 use crate::policy::State;
@@ -27,6 +28,8 @@ pub struct RecipientsView {
     pub note: String,
     /// Set when the filter changed and the recipients must be asked again.
     pub changed: bool,
+    /// The address whose forgetting waits for a second click (it cannot be undone).
+    confirm_forget: Option<String>,
 }
 
 /// What the operator asked in the Recipients view.
@@ -43,6 +46,8 @@ pub enum RecipientsAction {
         /// Why.
         note: String,
     },
+    /// Remove every trace of this address from the store.
+    Forget(String),
 }
 
 impl RecipientsView {
@@ -129,6 +134,42 @@ impl RecipientsView {
         action
     }
 
+    /// "Forget this address", which asks once more before it answers with the address.
+    fn forget_button(&mut self, ui: &mut Ui, address: &str) -> Option<String> {
+        if self.confirm_forget.as_deref() != Some(address) {
+            let asked = ui.horizontal(|ui| {
+                ui.button("Forget this address…")
+                    .on_hover_text(
+                        "For a subscriber who asked to be erased: removes it from bounces, \
+                         recipients, labels and lists, and every raw message that names it",
+                    )
+                    .clicked()
+            });
+            if asked.inner {
+                self.confirm_forget = Some(address.to_string());
+            }
+            return None;
+        }
+        let mut forget = None;
+        ui.label(
+            RichText::new(format!(
+                "Remove every trace of {address}? Its bounces, state, labels, list rows and \
+                 the raw messages that name it go; this cannot be undone."
+            ))
+            .color(look::WARNING),
+        );
+        ui.horizontal(|ui| {
+            if ui.button(format!("Forget {address}")).clicked() {
+                self.confirm_forget = None;
+                forget = Some(address.to_string());
+            }
+            if ui.button("Cancel").clicked() {
+                self.confirm_forget = None;
+            }
+        });
+        forget
+    }
+
     fn detail(&mut self, ui: &mut Ui, history: &RecipientHistory) -> Option<RecipientsAction> {
         let mut action = None;
         ui.heading(&history.address);
@@ -189,6 +230,9 @@ impl RecipientsView {
                 decide(ByHand::Release);
             }
         });
+        if let Some(address) = self.forget_button(ui, &history.address) {
+            action = Some(RecipientsAction::Forget(address));
+        }
         ui.separator();
         ui.label(RichText::new(format!("Bounces ({})", history.bounces.len())).strong());
         egui::ScrollArea::vertical()

@@ -1,9 +1,10 @@
 //! The Settings view: the policy (how many soft bounces over how long suppress, when the count
 //! starts over), the dashboard's bounce-rate line and alert threshold, how the sending tool
-//! writes VERP addresses, where the data lives, and the window's colours. The same settings
-//! `bouncedesk settings KEY VALUE` changes.
+//! writes VERP addresses, where the data lives, how it is protected and how long raw mail is
+//! kept, and the window's colours. The same settings `bouncedesk settings KEY VALUE` changes;
+//! "Back up now" is `bouncedesk store backup`.
 
-use crate::store::{Settings, Theme};
+use crate::store::{Protection, Settings, Theme};
 use egui::{DragValue, RichText, Ui};
 use std::path::Path;
 
@@ -24,6 +25,8 @@ pub struct SettingsView {
 pub enum SettingsAction {
     /// Store these settings.
     Save(Settings),
+    /// Copy the store to a file the operator picks.
+    BackUp,
 }
 
 impl SettingsView {
@@ -40,8 +43,16 @@ impl SettingsView {
         self.editing = Some(settings);
     }
 
-    /// Draws the settings; returns what the operator asked. `folder` is where the data lives.
-    pub fn show(&mut self, ui: &mut Ui, folder: &Path) -> Option<SettingsAction> {
+    /// Draws the settings; returns what the operator asked. `folder` is where the data lives,
+    /// `protection` how the store is protected (once known), `demo` true for the demo's
+    /// throwaway store.
+    pub fn show(
+        &mut self,
+        ui: &mut Ui,
+        folder: &Path,
+        protection: Option<&Protection>,
+        demo: bool,
+    ) -> Option<SettingsAction> {
         let Some(editing) = &mut self.editing else {
             ui.spinner();
             return None;
@@ -129,8 +140,48 @@ impl SettingsView {
                 ui.selectable_value(&mut editing.theme, Theme::Light, "Light");
                 ui.selectable_value(&mut editing.theme, Theme::Dark, "Dark");
             });
+        ui.separator();
+        ui.label(RichText::new("Your data").strong());
         ui.label(format!("Data folder: {}", folder.display()))
             .on_hover_text("The store file and everything Bounce Desk keeps are here");
+        if demo {
+            ui.label(
+                "The demo's store holds made-up mail and goes when you leave the demo; your own \
+                 store is encrypted, with its key in the OS keyring or from a passphrase.",
+            );
+        } else if let Some(protection) = protection {
+            let line = format!("The store is {}", protection.describe());
+            match protection {
+                Protection::Plain { .. } => {
+                    ui.label(RichText::new(line).color(super::look::WARNING));
+                }
+                Protection::Keyring | Protection::Passphrase => {
+                    ui.label(line);
+                }
+            }
+        }
+        egui::Grid::new("data settings")
+            .num_columns(2)
+            .show(ui, |ui| {
+                number_row(
+                    ui,
+                    "Drop raw messages older than",
+                    &mut editing.raw_retention_days,
+                    0..=36_500,
+                    " days (0 keeps them)",
+                );
+            });
+        ui.label(
+            "Verdicts, counts and history stay when a raw message goes; only re-classifying \
+             needs it. Old raw mail is dropped after each sync.",
+        );
+        if ui
+            .button("Back up now…")
+            .on_hover_text("A copy of the store, encrypted like it, readable by you only")
+            .clicked()
+        {
+            action = Some(SettingsAction::BackUp);
+        }
         ui.separator();
         let mut candidate = editing.clone();
         let verp = candidate

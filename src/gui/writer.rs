@@ -26,11 +26,12 @@ pub struct Writer<App> {
 
 impl<App: 'static> Writer<App> {
     /// Starts the thread: `open` makes the store (and says what the window needs from it);
-    /// if it fails, `failed` tells the window why, then once for every change asked later,
+    /// if it fails, `failed` tells the window why (the window may answer a locked store with
+    /// a prompt, any other failure with words), then once for every change asked later,
     /// which are not made. `wake` repaints the window.
-    pub fn start(
-        open: impl FnOnce() -> Result<(Store, Then<App>), String> + Send + 'static,
-        failed: fn(String) -> Then<App>,
+    pub fn start<Why: Clone + From<String> + Send + 'static>(
+        open: impl FnOnce() -> Result<(Store, Then<App>), Why> + Send + 'static,
+        failed: fn(Why) -> Then<App>,
         wake: impl Fn() + Send + 'static,
     ) -> Writer<App> {
         let (changes, inbox) = channel::<Change<App>>();
@@ -65,7 +66,8 @@ impl<App: 'static> Writer<App> {
         if let Err(error) = spawned {
             // No thread: the window hears why now (and again for every change asked).
             let (outbox, outcomes) = channel();
-            let _ = outbox.send(failed(format!("cannot start the store writer: {error}")));
+            let why = format!("cannot start the store writer: {error}");
+            let _ = outbox.send(failed(Why::from(why)));
             return Writer { outcomes, ..writer };
         }
         writer
@@ -118,7 +120,7 @@ mod tests {
                 let opened: Then<Vec<String>> = Box::new(|log| log.push("opened".into()));
                 Ok((store, opened))
             },
-            |why| Box::new(move |log| log.push(format!("failed: {why}"))),
+            |why: String| Box::new(move |log| log.push(format!("failed: {why}"))),
             || {},
         );
         for value in ["1", "2"] {
@@ -136,7 +138,7 @@ mod tests {
     fn a_store_that_cannot_open_answers_every_change_with_why() {
         let mut writer: Writer<Vec<String>> = Writer::start(
             || Err("the disk is gone".to_string()),
-            |why| Box::new(move |log| log.push(why)),
+            |why: String| Box::new(move |log| log.push(why)),
             || {},
         );
         writer.change(|_| Box::new(|log| log.push("made".into())));
