@@ -1,14 +1,15 @@
 //! Sync speed against a loopback Dovecot over TLS, beside mbsync on the same mailbox.
 //!
 //! 10,000 bounces of about 3 KB: Bounce Desk downloads, classifies and commits them into a
-//! fresh store; mbsync (isync, `FSync no`) only downloads them into a maildir. Each runs five
-//! times, in turns; the medians and their ratio are printed. Needs `dovecot-imapd` and
-//! `isync` (Debian). `BENCH_MESSAGES` sets the count.
+//! fresh store, plain and encrypted (SQLCipher, a random key as the keyring would give);
+//! mbsync (isync, `FSync no`) only downloads them into a maildir. Each runs five times, in
+//! turns; the medians and their ratios are printed. Needs `dovecot-imapd` and `isync`
+//! (Debian). `BENCH_MESSAGES` sets the count.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use bouncedesk::store::Store;
+use bouncedesk::store::{Store, StoreKey, key};
 use bouncedesk::sync::TlsMode;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -53,21 +54,25 @@ fn main() {
     std::fs::write(&ca, &server.ca_pem).expect("ca");
 
     let mut ours = Vec::new();
+    let mut encrypted = Vec::new();
     let mut nothing_new = Vec::new();
     let mut theirs = Vec::new();
     let mbsync = Command::new("mbsync").arg("--version").output().is_ok();
     // Round 0 warms both up (Dovecot's first SELECT files the new mail away) and is not
     // counted; then the two take turns.
+    let mut settings = server.settings(TlsMode::Implicit);
+    if let Some(batch) = std::env::var("BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        settings.batch = batch;
+    }
     for round in 0..=ROUNDS {
+        // This machine has no keyring: the plain store is made plain, the encrypted one with
+        // a random key remembered for it (what the keyring would hand over).
         let db = work.path().join(format!("store-{round}.sqlite"));
         let mut store = Store::open(&db).expect("store");
-        let mut settings = server.settings(TlsMode::Implicit);
-        if let Some(batch) = std::env::var("BENCH_BATCH")
-            .ok()
-            .and_then(|v| v.parse().ok())
-        {
-            settings.batch = batch;
-        }
+        assert!(matches!(store.protection(), key::Protection::Plain { .. }));
         let started = Instant::now();
         let summary = run_sync(&settings, PASSWORD, &mut store).expect("sync");
         if round > 0 {
@@ -79,6 +84,17 @@ fn main() {
         let again = run_sync(&settings, PASSWORD, &mut store).expect("sync");
         nothing_new.push(started.elapsed());
         assert_eq!(again.fetched, 0);
+
+        let db = work.path().join(format!("encrypted-{round}.sqlite"));
+        key::remember(&db, StoreKey::random().expect("a random key"));
+        let mut store = Store::open(&db).expect("encrypted store");
+        assert_eq!(store.protection(), &key::Protection::Keyring);
+        let started = Instant::now();
+        let summary = run_sync(&settings, PASSWORD, &mut store).expect("sync");
+        if round > 0 {
+            encrypted.push(started.elapsed());
+        }
+        assert_eq!(summary.new_messages, count);
 
         if mbsync {
             let out = work.path().join(format!("mbsync-{round}"));
@@ -118,6 +134,16 @@ fn main() {
         ours.as_secs_f64(),
         count as f64 / ours.as_secs_f64()
     );
+    let encrypted = median(encrypted);
+    println!(
+        "  the same into an encrypted store (SQLCipher):   {:.2} s median of {ROUNDS} = {:.0} messages/s",
+        encrypted.as_secs_f64(),
+        count as f64 / encrypted.as_secs_f64()
+    );
+    println!(
+        "  ratio encrypted / plain: {:.2}",
+        encrypted.as_secs_f64() / ours.as_secs_f64()
+    );
     let idle = median(nothing_new);
     println!(
         "  bouncedesk sync with nothing new (connect, TLS, login, EXAMINE): {:.3} s median",
@@ -131,7 +157,7 @@ fn main() {
             count as f64 / theirs.as_secs_f64()
         );
         println!(
-            "  ratio bouncedesk / mbsync: {:.2}",
+            "  ratio bouncedesk (plain) / mbsync: {:.2}",
             ours.as_secs_f64() / theirs.as_secs_f64()
         );
     } else {
