@@ -12,8 +12,9 @@
 mod support;
 
 use bouncedesk::classify::Classifier;
+use bouncedesk::mailbox::{AfterSync, TlsMode};
 use bouncedesk::store::{Account, Prepared, Source, Store};
-use bouncedesk::sync::{AfterSync, TlsMode, fingerprint};
+use bouncedesk::sync::fingerprint;
 use std::path::{Path, PathBuf};
 use support::dovecot::{Dovecot, PASSWORD, USER};
 use support::{HOUR, T0, dsn, hard};
@@ -90,6 +91,7 @@ fn main() {
                 folders: vec!["INBOX".into()],
                 pin_sha256: Some(pin),
                 after_sync: AfterSync::Keep,
+                sign_in: bouncedesk::mailbox::SignIn::Password,
                 all_mail: false,
             })
             .expect("account");

@@ -9,8 +9,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use bouncedesk::mailbox::TlsMode;
 use bouncedesk::store::{Store, StoreKey, key};
-use bouncedesk::sync::TlsMode;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::dovecot::{Dovecot, PASSWORD, USER, run_sync};

@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests need: OpenSSL headers for native-tls; a real Dovecot (with the
 # openssl command) for the IMAP sync tests; Mesa's software Vulkan and GL drivers for the
 # window's snapshot tests (wgpu renders on them); an X server (Xvfb) and the X libraries
-# winit loads, for the screenshot smoke test of the real window.
+# winit loads, for the screenshot smoke test of the real window; a D-Bus session bus and GNOME
+# Keyring's Secret Service, the real OS keyring for the OAuth and store-key tests.
 packages=(pkg-config libssl-dev dovecot-imapd openssl
     mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgl1-mesa-dri
-    xvfb xauth libx11-xcb1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
+    xvfb xauth libx11-xcb1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
+    dbus-daemon gnome-keyring)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -146,11 +146,12 @@ fn the_progress_bar_follows_a_real_sync() {
             name: "dovecot".into(),
             host: "localhost".into(),
             port: server.tls_port,
-            tls: bouncedesk::sync::TlsMode::Implicit,
+            tls: bouncedesk::mailbox::TlsMode::Implicit,
             user: USER.into(),
             folders: vec!["INBOX".into()],
             pin_sha256: None,
-            after_sync: bouncedesk::sync::AfterSync::Keep,
+            after_sync: bouncedesk::mailbox::AfterSync::Keep,
+            sign_in: bouncedesk::mailbox::SignIn::Password,
             all_mail: false,
         };
         let pin = native_tls::Certificate::from_pem(&server.server_pem)

@@ -4,8 +4,9 @@
 
 mod support;
 
+use bouncedesk::mailbox::{AfterSync, TlsMode};
 use bouncedesk::store::Store;
-use bouncedesk::sync::{AfterSync, ImapSettings, SyncSummary, TlsMode};
+use bouncedesk::sync::{ImapSettings, SyncSummary};
 use std::path::Path;
 use support::dovecot::{Dovecot, PASSWORD, USER, run_sync};
 use support::{HOUR, T0, hard};

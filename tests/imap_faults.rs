@@ -3,8 +3,8 @@
 
 mod support;
 
+use bouncedesk::mailbox::TlsMode;
 use bouncedesk::store::Store;
-use bouncedesk::sync::TlsMode;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::dovecot::{Dovecot, PASSWORD, run_sync};

@@ -3,8 +3,9 @@
 
 mod support;
 
+use bouncedesk::mailbox::TlsMode;
 use bouncedesk::store::Store;
-use bouncedesk::sync::{self, ImapSettings, SyncError, TlsMode, fingerprint};
+use bouncedesk::sync::{self, ImapSettings, SyncError, fingerprint};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use support::dovecot::{Dovecot, PASSWORD, USER, run_sync};
@@ -205,7 +206,8 @@ fn cancel_stops_between_batches_and_keeps_what_was_stored() {
     let mut settings = settings(&server, TlsMode::Implicit);
     settings.batch = 100;
     let cancel = AtomicBool::new(false);
-    let result = sync::run(&settings, PASSWORD, &mut store, &cancel, &mut |event| {
+    let login = sync::Login::password(PASSWORD);
+    let result = sync::run(&settings, &login, &mut store, &cancel, &mut |event| {
         if matches!(event, sync::SyncEvent::Committed { done, .. } if done >= 200) {
             cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         }

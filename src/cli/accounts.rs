@@ -1,10 +1,13 @@
 //! `bouncedesk account …` and `bouncedesk sync`: set up mailboxes and fetch their new mail.
 
 use super::AccountAction;
+use super::sign_in::{built_in_client_id, provider_server, sign_in};
 use super::store::{fail, open};
+use crate::mailbox::{AfterSync, OAuthApp, SignIn, TlsMode};
+use crate::oauth;
 use crate::secrets;
 use crate::store::Account;
-use crate::sync::{self, AfterSync, SyncEvent, TlsMode};
+use crate::sync::{self, Login, SyncEvent};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,9 +32,45 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
             move_to,
             all_mail,
             save_password,
+            oauth,
+            client_id,
+            client_secret,
+            scopes,
+            device_code,
         } => {
             let Some(tls) = TlsMode::from_name(&tls) else {
                 return fail("--tls must be implicit or starttls");
+            };
+            let sign_in_with = match oauth {
+                Some(provider) => {
+                    let Some(client_id) =
+                        client_id.or_else(|| built_in_client_id(&provider).map(str::to_string))
+                    else {
+                        return fail(
+                            "--oauth needs --client-id: the application ID you registered \
+                             with the provider (the README says how, in a few steps)",
+                        );
+                    };
+                    SignIn::OAuth(OAuthApp {
+                        provider,
+                        client_id,
+                        client_secret: client_secret
+                            .or_else(|| std::env::var("BOUNCEDESK_OAUTH_CLIENT_SECRET").ok()),
+                        scopes,
+                        device_code,
+                    })
+                }
+                None => SignIn::Password,
+            };
+            let server = match &sign_in_with {
+                SignIn::OAuth(app) => provider_server(&app.provider),
+                SignIn::Password => None,
+            };
+            let Some((host, port)) = host
+                .zip(port)
+                .or_else(|| server.map(|(host, port)| (host.to_string(), port)))
+            else {
+                return fail("give the server with --host and --port");
             };
             // clap allows only the known words, so only `move` without a folder is left.
             let Some(after_sync) = AfterSync::from_word(&after, move_to) else {
@@ -51,6 +90,7 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
                 pin_sha256,
                 after_sync,
                 all_mail,
+                sign_in: sign_in_with,
             };
             if let Err(error) = store.save_account(&account) {
                 return fail(error);
@@ -71,13 +111,24 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
                     Err(why) => return fail(why),
                 }
             }
+            if let SignIn::OAuth(_) = account.sign_in {
+                return sign_in(&account);
+            }
             ExitCode::SUCCESS
         }
+        AccountAction::Login { name } => match store.account(&name) {
+            Ok(account) => sign_in(&account),
+            Err(error) => fail(error),
+        },
         AccountAction::List => match store.accounts() {
             Ok(accounts) => {
                 for account in accounts {
+                    let signs_in = match &account.sign_in {
+                        SignIn::Password => "password".to_string(),
+                        SignIn::OAuth(app) => format!("oauth {}", app.provider),
+                    };
                     say!(
-                        "{:<16} {}@{}:{} {} folders: {}{}",
+                        "{:<16} {}@{}:{} {} {signs_in} folders: {}{}",
                         account.name,
                         account.user,
                         account.host,
@@ -98,11 +149,11 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
                 Ok(account) => account,
                 Err(error) => return fail(error),
             };
-            let password = match password(&account, true) {
-                Ok(password) => password,
+            let login = match login(&account, true) {
+                Ok(login) => login,
                 Err(code) => return code,
             };
-            match sync::test_connection(&account.settings(), &password) {
+            match sync::test_connection(&sync::ImapSettings::for_account(&account), &login) {
                 Ok(report) => {
                     for line in report {
                         say!("OK  {line}");
@@ -117,11 +168,22 @@ pub fn run(db: Option<PathBuf>, action: AccountAction) -> ExitCode {
                 if let Err(why) = secrets::forget(&name) {
                     eprintln!("bouncedesk: {why}");
                 }
+                if let Err(why) = oauth::forget_grant(&name) {
+                    eprintln!("bouncedesk: {why}");
+                }
                 say!("account {name} removed; its mail stays in the store");
                 ExitCode::SUCCESS
             }
             Err(error) => fail(error),
         },
+    }
+}
+
+/// How `account` signs in: its OAuth grant, or its password.
+fn login(account: &Account, only_account: bool) -> Result<Login, ExitCode> {
+    match &account.sign_in {
+        SignIn::OAuth(app) => Ok(Login::OAuth(oauth::Authorizer::new(&account.name, app))),
+        SignIn::Password => password(account, only_account).map(|text| Login::password(&text)),
     }
 }
 
@@ -174,8 +236,8 @@ pub fn sync(db: Option<PathBuf>, name: Option<&str>) -> ExitCode {
     let mut failed = false;
     let only_account = accounts.len() == 1;
     for account in accounts {
-        let password = match password(&account, only_account) {
-            Ok(password) => password,
+        let login = match login(&account, only_account) {
+            Ok(login) => login,
             Err(code) => return code,
         };
         // A progress bar on a terminal; nothing on a pipe or in a cron job.
@@ -203,8 +265,8 @@ pub fn sync(db: Option<PathBuf>, name: Option<&str>) -> ExitCode {
             SyncEvent::Retrying(why) => bar.println(format!("{}: {why}; retrying", account.name)),
         };
         let result = sync::run(
-            &account.settings(),
-            &password,
+            &sync::ImapSettings::for_account(&account),
+            &login,
             &mut store,
             &cancel,
             &mut progress,

@@ -19,6 +19,7 @@ mod protect;
 mod recipients;
 mod rules;
 mod settings;
+mod sign_in;
 mod store;
 
 use crate::gui::{Launch, View};
@@ -177,19 +178,22 @@ pub enum Command {
 
 /// `bouncedesk account …`
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of its biggest variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 pub enum AccountAction {
-    /// Add (or replace) an account.
+    /// Add (or replace) an account. With --oauth it signs in right away (in the browser, or
+    /// with a code typed on another device with --device-code).
     Add {
         /// A name for it.
         name: String,
-        /// Server host name.
+        /// Server host name (with --oauth microsoft or google: theirs by default).
         #[arg(long)]
-        host: String,
+        host: Option<String>,
         /// Server port (993 for implicit TLS, 143 for STARTTLS).
         #[arg(long)]
-        port: u16,
+        port: Option<u16>,
         /// implicit or starttls.
-        #[arg(long, value_parser = ["implicit", "starttls"])]
+        #[arg(long, default_value = "implicit", value_parser = ["implicit", "starttls"])]
         tls: String,
         /// Login name.
         #[arg(long)]
@@ -212,8 +216,31 @@ pub enum AccountAction {
         #[arg(long)]
         all_mail: bool,
         /// Ask for the password now and keep it in the OS keyring.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "oauth")]
         save_password: bool,
+        /// Sign in with OAuth 2.0 instead of a password: microsoft (Microsoft 365 and
+        /// Outlook.com), google, or an issuer's URL (its endpoints read by OpenID discovery).
+        #[arg(long, value_name = "PROVIDER")]
+        oauth: Option<String>,
+        /// The application (client) ID you registered with the provider (see the README).
+        #[arg(long, requires = "oauth")]
+        client_id: Option<String>,
+        /// The client secret, for providers that want one from desktop apps (Google); also
+        /// read from $BOUNCEDESK_OAUTH_CLIENT_SECRET.
+        #[arg(long, requires = "oauth")]
+        client_secret: Option<String>,
+        /// A scope to ask for instead of the provider's (repeat for several).
+        #[arg(long = "scope", requires = "oauth")]
+        scopes: Vec<String>,
+        /// Sign in with a code typed on another device instead of this computer's browser.
+        #[arg(long, requires = "oauth")]
+        device_code: bool,
+    },
+    /// Sign an OAuth account in (again): after a revoked or expired sign-in, or on a new
+    /// computer.
+    Login {
+        /// The account.
+        name: String,
     },
     /// List the accounts.
     List,

@@ -5,8 +5,8 @@
 //! The view only collects what the operator wants; the window does it (store, keyring, jobs).
 
 use super::jobs::TestFailure;
+use crate::mailbox::{AfterSync, SignIn, TlsMode};
 use crate::store::Account;
-use crate::sync::{AfterSync, TlsMode};
 use egui::{RichText, Ui};
 
 /// What the operator asked for in this view.
@@ -80,6 +80,7 @@ pub struct AccountForm {
     move_to: String,
     all_mail: bool,
     pin: Option<String>,
+    sign_in: SignIn,
 }
 
 impl AccountForm {
@@ -99,6 +100,7 @@ impl AccountForm {
             move_to: "Processed".to_string(),
             all_mail: false,
             pin: None,
+            sign_in: SignIn::Password,
         }
     }
 
@@ -124,6 +126,7 @@ impl AccountForm {
             move_to,
             all_mail: account.all_mail,
             pin: account.pin_sha256.clone(),
+            sign_in: account.sign_in.clone(),
         }
     }
 
@@ -174,6 +177,7 @@ impl AccountForm {
             pin_sha256: self.pin.clone(),
             after_sync,
             all_mail: self.all_mail,
+            sign_in: self.sign_in.clone(),
         })
     }
 

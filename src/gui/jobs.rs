@@ -6,6 +6,7 @@
 
 use super::rule_form::EXAMPLES;
 use crate::lists::{ExportFormat, ExportPlan, ImportedList};
+use crate::mailbox::SignIn;
 use crate::store::{Account, ReclassifySummary, RuleChange, Store};
 use crate::sync::{self, SyncError, SyncEvent, SyncSummary};
 use std::path::PathBuf;
@@ -371,8 +372,9 @@ impl Jobs {
             }),
         };
         self.spawn(failed, move || {
-            let result =
-                sync::test_connection(&account.settings(), &password).map_err(TestFailure::from);
+            let login = login_for(&account, &password);
+            let result = sync::test_connection(&sync::ImapSettings::for_account(&account), &login)
+                .map_err(TestFailure::from);
             let _ = sender.send(JobEvent::Tested {
                 account: account.name,
                 result,
@@ -476,6 +478,15 @@ fn replay_history(store: &mut Store, apply: bool) -> crate::store::Result<Option
     Ok(Some(EngineUpgrade { outdated, effect }))
 }
 
+/// How `account` signs in: its OAuth grant (from the OS keyring; no password is asked for
+/// such an account), else `password`.
+fn login_for(account: &Account, password: &str) -> sync::Login {
+    match &account.sign_in {
+        SignIn::OAuth(app) => sync::Login::OAuth(crate::oauth::Authorizer::new(&account.name, app)),
+        SignIn::Password => sync::Login::password(password),
+    }
+}
+
 /// The sync thread: each account in turn on one store connection, every step reported.
 fn sync_all(
     path: &std::path::Path,
@@ -494,8 +505,8 @@ fn sync_all(
                     });
                 };
                 let result = sync::run(
-                    &account.settings(),
-                    &password,
+                    &sync::ImapSettings::for_account(&account),
+                    &login_for(&account, &password),
                     &mut store,
                     cancel,
                     &mut progress,

@@ -54,7 +54,13 @@ pub fn look_up(
         .into_iter()
         .zip(typed)
         .map(|(account, typed)| {
-            let found = typed.or_else(|| secrets::stored(&account.name, only).0);
+            let found = match account.sign_in {
+                // Its access comes from the OAuth grant in the keyring, at sync time.
+                crate::mailbox::SignIn::OAuth(_) => Some(String::new()),
+                crate::mailbox::SignIn::Password => {
+                    typed.or_else(|| secrets::stored(&account.name, only).0)
+                }
+            };
             (account, found)
         })
         .collect()

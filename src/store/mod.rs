@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_rules.sql"),
     include_str!("migrations/0004_suppressed_by_hand.sql"),
     include_str!("migrations/0005_raw_removed.sql"),
+    include_str!("migrations/0006_oauth_accounts.sql"),
 ];
 
 /// What can go wrong with the store, each with the step that failed.

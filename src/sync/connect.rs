@@ -1,12 +1,14 @@
 //! Opening an authenticated IMAP session: TCP with timeouts, implicit TLS or STARTTLS (never
 //! plaintext), the certificate checked against the system roots or the account's pinned
-//! fingerprint, then AUTHENTICATE PLAIN or LOGIN.
+//! fingerprint, then AUTHENTICATE PLAIN or LOGIN with a password, or XOAUTH2 / OAUTHBEARER
+//! with an access token.
 //!
 //! Every step fails with its own [`SyncError`], so the operator reads "wrong password" or
 //! "certificate not trusted (SHA-256 …)" rather than a socket error.
 
-use super::{ImapSettings, SyncError, TlsMode};
+use super::{ImapSettings, Login, SyncError, TlsMode};
 use native_tls::{HandshakeError, TlsConnector, TlsStream};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -14,8 +16,11 @@ use std::net::{TcpStream, ToSocketAddrs};
 /// An IMAP session over TLS.
 pub type Session = imap::Session<TlsStream<TcpStream>>;
 
+/// An IMAP connection over TLS, before login.
+type Client = imap::Client<TlsStream<TcpStream>>;
+
 /// Connects, secures and logs in.
-pub fn open(settings: &ImapSettings, password: &str) -> Result<Session, SyncError> {
+pub fn open(settings: &ImapSettings, login: &Login) -> Result<Session, SyncError> {
     let tls = secure(settings)?;
     let mut client = imap::Client::new(tls);
     if settings.tls == TlsMode::Implicit {
@@ -23,7 +28,108 @@ pub fn open(settings: &ImapSettings, password: &str) -> Result<Session, SyncErro
             .read_greeting()
             .map_err(|e| SyncError::from_imap("greeting", e))?;
     }
-    login(client, &settings.user, password)
+    let capabilities = client
+        .capabilities()
+        .map_err(|e| SyncError::from_imap("capabilities", e))?;
+    let offers = |capability: &str| capabilities.has_str(capability);
+    let (plain, disabled) = (offers("AUTH=PLAIN"), offers("LOGINDISABLED"));
+    let oauth = if offers("AUTH=XOAUTH2") {
+        Some(Mechanism::XOAuth2)
+    } else if offers("AUTH=OAUTHBEARER") {
+        Some(Mechanism::OAuthBearer)
+    } else {
+        None
+    };
+    drop(capabilities);
+    match login {
+        Login::Password(password) => {
+            password_login(client, &settings.user, password, plain, disabled)
+        }
+        Login::OAuth(authorizer) => {
+            let mechanism = oauth.ok_or(SyncError::NoOAuth)?;
+            let token = authorizer.access_token()?;
+            match token_login(client, settings, mechanism, &token) {
+                Ok(session) => Ok(session),
+                // Expired early, or revoked: once more with a fresh token (a revoked grant
+                // fails here with "sign in again").
+                Err((_, client)) => {
+                    authorizer.refused();
+                    let token = authorizer.access_token()?;
+                    token_login(*client, settings, mechanism, &token).map_err(|(error, _)| error)
+                }
+            }
+        }
+    }
+}
+
+/// The SASL mechanisms that carry an OAuth 2.0 access token.
+#[derive(Debug, Clone, Copy)]
+enum Mechanism {
+    /// Google's and Microsoft's `XOAUTH2`.
+    XOAuth2,
+    /// RFC 7628's `OAUTHBEARER`.
+    OAuthBearer,
+}
+
+/// AUTHENTICATE with an access token; on a refusal, the client comes back for another try.
+fn token_login(
+    client: Client,
+    settings: &ImapSettings,
+    mechanism: Mechanism,
+    token: &SecretString,
+) -> Result<Session, (SyncError, Box<Client>)> {
+    struct Bearer<'a> {
+        mechanism: Mechanism,
+        settings: &'a ImapSettings,
+        token: &'a SecretString,
+    }
+    impl imap::Authenticator for Bearer<'_> {
+        type Response = Vec<u8>;
+        fn process(&self, challenge: &[u8]) -> Vec<u8> {
+            // A challenge with content is the server's error (JSON): the client must answer
+            // it for the server to finish with NO (RFC 7628 3.2.3; XOAUTH2: an empty line).
+            if !challenge.is_empty() {
+                return match self.mechanism {
+                    Mechanism::XOAuth2 => Vec::new(),
+                    Mechanism::OAuthBearer => vec![1],
+                };
+            }
+            let (user, token) = (&self.settings.user, self.token.expose_secret());
+            match self.mechanism {
+                Mechanism::XOAuth2 => format!("user={user}\x01auth=Bearer {token}\x01\x01"),
+                Mechanism::OAuthBearer => format!(
+                    "n,a={},\x01host={}\x01port={}\x01auth=Bearer {token}\x01\x01",
+                    user.replace('=', "=3D").replace(',', "=2C"),
+                    self.settings.host,
+                    self.settings.port
+                ),
+            }
+            .into_bytes()
+        }
+    }
+    let name = match mechanism {
+        Mechanism::XOAuth2 => "XOAUTH2",
+        Mechanism::OAuthBearer => "OAUTHBEARER",
+    };
+    let bearer = Bearer {
+        mechanism,
+        settings,
+        token,
+    };
+    client
+        .authenticate(name, &bearer)
+        .map_err(|(error, client)| {
+            let error = match error {
+                imap::Error::No(no) if !no.information.contains("[UNAVAILABLE]") => {
+                    SyncError::TokenRefused {
+                        user: settings.user.clone(),
+                        said: no.information.trim().to_string(),
+                    }
+                }
+                other => SyncError::from_imap("login", other),
+            };
+            (error, Box::new(client))
+        })
 }
 
 fn tcp(settings: &ImapSettings) -> Result<TcpStream, SyncError> {
@@ -186,10 +292,12 @@ pub fn normalize_fingerprint(text: &str) -> String {
 }
 
 /// AUTHENTICATE PLAIN when offered, else LOGIN (unless the server disabled it).
-fn login(
-    mut client: imap::Client<TlsStream<TcpStream>>,
+fn password_login(
+    client: Client,
     user: &str,
-    password: &str,
+    password: &SecretString,
+    plain: bool,
+    disabled: bool,
 ) -> Result<Session, SyncError> {
     struct Plain<'a>(&'a str, &'a str);
     impl imap::Authenticator for Plain<'_> {
@@ -198,12 +306,10 @@ fn login(
             format!("\0{}\0{}", self.0, self.1).into_bytes()
         }
     }
-    let capabilities = client
-        .capabilities()
-        .map_err(|e| SyncError::from_imap("capabilities", e))?;
-    let result = if capabilities.has_str("AUTH=PLAIN") {
+    let password = password.expose_secret();
+    let result = if plain {
         client.authenticate("PLAIN", &Plain(user, password))
-    } else if capabilities.has_str("LOGINDISABLED") {
+    } else if disabled {
         return Err(SyncError::LoginDisabled);
     } else {
         client.login(user, password)
@@ -211,16 +317,37 @@ fn login(
     // Servers word a refused login differently (Dovecot: [AUTHENTICATIONFAILED], Exchange:
     // "LOGIN failed."); every NO is a refused login except "try later" and "use TLS".
     result.map_err(|(error, _client)| match error {
-        imap::Error::No(no)
-            if !no.information.contains("[UNAVAILABLE]")
-                && !no.information.contains("[PRIVACYREQUIRED]") =>
-        {
-            SyncError::WrongPassword {
-                user: user.to_string(),
+        imap::Error::No(no) => match passwords_refused(&no.information) {
+            Some((provider, word)) => SyncError::PasswordsRefused {
+                provider,
+                word,
+                said: no.information.trim().to_string(),
+            },
+            None if no.information.contains("[UNAVAILABLE]")
+                || no.information.contains("[PRIVACYREQUIRED]") =>
+            {
+                SyncError::from_imap("login", imap::Error::No(no))
             }
-        }
+            None => SyncError::WrongPassword {
+                user: user.to_string(),
+            },
+        },
         other => SyncError::from_imap("login", other),
     })
+}
+
+/// The provider behind a refusal that means "no passwords here any more", from its words:
+/// Exchange Online's "BasicAuthBlocked" / "Basic authentication is disabled", Gmail's
+/// "Application-specific password required" (support.google.com/accounts/answer/185833).
+fn passwords_refused(said: &str) -> Option<(&'static str, &'static str)> {
+    let said = said.to_ascii_lowercase();
+    if said.contains("basic authentication is disabled") || said.contains("basicauthblocked") {
+        Some(("Microsoft", "microsoft"))
+    } else if said.contains("application-specific password required") {
+        Some(("Google", "google"))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -4,84 +4,35 @@
 //! Blocking code that the command line calls directly and the window will wrap in a job. It
 //! reads only what is new (by UIDVALIDITY and UID, remembered through the store), fetches with
 //! `BODY.PEEK[]` so `\Seen` never changes, commits in batches, and after a cut connection
-//! reconnects and resumes from the last committed UID. It reads no files and no keyring: the
-//! caller hands it the settings and the password. It never deletes or moves server mail.
+//! reconnects and resumes from the last committed UID. It reads no files: the caller hands it
+//! the settings and how to sign in (a password, or an OAuth authorizer whose refresh token is
+//! in the OS keyring). It never deletes or moves server mail unless the account says so.
 
 mod connect;
 
 pub use connect::{fingerprint, normalize_fingerprint};
 
 use crate::classify::Classifier;
+use crate::mailbox::{AfterSync, TlsMode};
 use crate::store::{IngestSummary, Prepared, Source, Store, StoreError};
+use secrecy::SecretString;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// How the connection is secured; there is no plaintext mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TlsMode {
-    /// TLS from the first byte (port 993).
-    Implicit,
-    /// Plain connection upgraded with STARTTLS (port 143); refused if the server does not
-    /// offer it.
-    Starttls,
+/// How the sync signs in: AUTHENTICATE PLAIN (or LOGIN) with a password, or XOAUTH2 /
+/// OAUTHBEARER (RFC 7628) with an access token, whichever the server offers.
+#[derive(Debug, Clone)]
+pub enum Login {
+    /// A password (printed as `***`, wiped when dropped).
+    Password(SecretString),
+    /// Access tokens for the account, refreshed as needed.
+    OAuth(crate::oauth::Authorizer),
 }
 
-impl TlsMode {
-    /// The word stored and typed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TlsMode::Implicit => "implicit",
-            TlsMode::Starttls => "starttls",
-        }
-    }
-
-    /// Reads a stored or typed word.
-    pub fn from_name(name: &str) -> Option<TlsMode> {
-        match name {
-            "implicit" => Some(TlsMode::Implicit),
-            "starttls" => Some(TlsMode::Starttls),
-            _ => None,
-        }
-    }
-}
-
-/// What to do on the server with a message once it is safely in the store. Off by default:
-/// nothing on the server changes unless the operator asks.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum AfterSync {
-    /// Leave the server as it was.
-    #[default]
-    Keep,
-    /// Mark the message `\Seen`.
-    MarkSeen,
-    /// Move it to this folder (MOVE, or COPY + `\Deleted` + UID EXPUNGE).
-    MoveTo(String),
-    /// Delete it (`\Deleted` + UID EXPUNGE).
-    Delete,
-}
-
-impl AfterSync {
-    /// Reads a stored or typed action (`keep`, `seen`, `move` with its folder, `delete`);
-    /// `None` for an unknown word or `move` without a folder.
-    pub fn from_word(word: &str, move_to: Option<String>) -> Option<AfterSync> {
-        match (word, move_to) {
-            ("keep", _) => Some(AfterSync::Keep),
-            ("seen", _) => Some(AfterSync::MarkSeen),
-            ("move", Some(folder)) => Some(AfterSync::MoveTo(folder)),
-            ("delete", _) => Some(AfterSync::Delete),
-            _ => None,
-        }
-    }
-
-    /// The word stored.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AfterSync::Keep => "keep",
-            AfterSync::MarkSeen => "seen",
-            AfterSync::MoveTo(_) => "move",
-            AfterSync::Delete => "delete",
-        }
+impl Login {
+    /// A password login.
+    pub fn password(password: &str) -> Login {
+        Login::Password(SecretString::from(password))
     }
 }
 
@@ -135,6 +86,22 @@ impl ImapSettings {
             after_sync: AfterSync::Keep,
             all_mail: false,
         }
+    }
+
+    /// The settings for a stored account, with the defaults for timeouts and batches.
+    pub fn for_account(account: &crate::store::Account) -> ImapSettings {
+        let mut settings = ImapSettings::new(
+            &account.name,
+            &account.host,
+            account.port,
+            account.tls,
+            &account.user,
+        );
+        settings.folders = account.folders.clone();
+        settings.pinned_sha256 = account.pin_sha256.clone();
+        settings.after_sync = account.after_sync.clone();
+        settings.all_mail = account.all_mail;
+        settings
     }
 }
 
@@ -199,8 +166,40 @@ pub enum SyncError {
     #[error("unexpected greeting: {0}")]
     Greeting(String),
     /// The server disabled LOGIN and offers no AUTHENTICATE PLAIN.
-    #[error("the server allows no password login here")]
+    #[error(
+        "the server takes no password here (LOGINDISABLED); if it is Microsoft 365, Outlook.com or Google, choose \"Sign in with Microsoft\" or \"Sign in with Google\" for this account"
+    )]
     LoginDisabled,
+    /// The provider has switched password logins off for IMAP.
+    #[error(
+        "{provider} no longer accepts passwords for IMAP ({said}): choose \"Sign in with {provider}\" for this account (bouncedesk account add NAME --oauth {word} --client-id ID)"
+    )]
+    PasswordsRefused {
+        /// Microsoft or Google.
+        provider: &'static str,
+        /// `microsoft` or `google`, for the command.
+        word: &'static str,
+        /// What the server said.
+        said: String,
+    },
+    /// The server offers neither XOAUTH2 nor OAUTHBEARER.
+    #[error(
+        "the server offers no OAuth sign-in (neither AUTH=XOAUTH2 nor AUTH=OAUTHBEARER); use a password for this account"
+    )]
+    NoOAuth,
+    /// The server refused the access token, and a fresh one too.
+    #[error(
+        "the server refused the sign-in for {user} ({said}); check that the account's user is the mailbox you signed in as, and that IMAP is enabled for it"
+    )]
+    TokenRefused {
+        /// The user name.
+        user: String,
+        /// What the server said.
+        said: String,
+    },
+    /// Getting an access token failed (a revoked grant says "sign in again").
+    #[error("{0}")]
+    OAuth(#[from] crate::oauth::OAuthError),
     /// Wrong user name or password.
     #[error("login failed for {user}: wrong user name or password")]
     WrongPassword {
@@ -348,7 +347,7 @@ pub struct SyncSummary {
 /// Syncs every folder of the account into `store`. `cancel` is checked between batches.
 pub fn run(
     settings: &ImapSettings,
-    password: &str,
+    login: &Login,
     store: &mut Store,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(SyncEvent),
@@ -362,7 +361,7 @@ pub fn run(
         let fetched_before = summary.fetched;
         let outcome = sync_once(
             settings,
-            password,
+            login,
             store,
             &classifier,
             cancel,
@@ -411,9 +410,9 @@ pub fn run(
 
 /// Tries the account step by step (connect, TLS, login, each folder) and says what worked;
 /// the first failing step is the error.
-pub fn test_connection(settings: &ImapSettings, password: &str) -> Result<Vec<String>, SyncError> {
+pub fn test_connection(settings: &ImapSettings, login: &Login) -> Result<Vec<String>, SyncError> {
     let mut report = Vec::new();
-    let mut session = connect::open(settings, password)?;
+    let mut session = connect::open(settings, login)?;
     report.push(format!(
         "{}:{} reached, TLS ({}), logged in as {}",
         settings.host,
@@ -444,14 +443,14 @@ fn examine(
 /// One connection's worth of work; resumes from what the store already holds.
 fn sync_once(
     settings: &ImapSettings,
-    password: &str,
+    login: &Login,
     store: &mut Store,
     classifier: &Classifier,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(SyncEvent),
     summary: &mut SyncSummary,
 ) -> Result<(), SyncError> {
-    let mut session = connect::open(settings, password)?;
+    let mut session = connect::open(settings, login)?;
     for folder in &settings.folders {
         let mailbox = examine(&mut session, folder)?;
         let Some(uidvalidity) = mailbox.uid_validity else {

@@ -19,7 +19,8 @@ pub fn run_sync(
     store: &mut bouncedesk::store::Store,
 ) -> Result<bouncedesk::sync::SyncSummary, bouncedesk::sync::SyncError> {
     let never = std::sync::atomic::AtomicBool::new(false);
-    bouncedesk::sync::run(settings, password, store, &never, &mut |_| {})
+    let login = bouncedesk::sync::Login::password(password);
+    bouncedesk::sync::run(settings, &login, store, &never, &mut |_| {})
 }
 
 /// A running Dovecot.
@@ -120,6 +121,18 @@ impl Dovecot {
     /// Starts a Dovecot with TLS (`tls` true: implicit TLS and STARTTLS) or without
     /// (`tls` false: a server that offers no STARTTLS), holding `messages` in INBOX.
     pub fn start(tls: bool, messages: &[String]) -> Dovecot {
+        Dovecot::start_with(tls, messages, None)
+    }
+
+    /// Starts a Dovecot with TLS that takes OAuth 2.0 access tokens too: its `oauth2` passdb
+    /// asks `introspection_url` (RFC 7662, POST) about every token, with no cache, and
+    /// offers only `mechanism` (`xoauth2` or `oauthbearer`) for them; passwords still log in
+    /// with PLAIN and LOGIN.
+    pub fn start_oauth(messages: &[String], introspection_url: &str, mechanism: &str) -> Dovecot {
+        Dovecot::start_with(true, messages, Some((introspection_url, mechanism)))
+    }
+
+    fn start_with(tls: bool, messages: &[String], oauth: Option<(&str, &str)>) -> Dovecot {
         assert!(
             Path::new("/usr/sbin/dovecot").exists(),
             "Dovecot is missing: apt-get install dovecot-imapd (scripts/test.sh does)"
@@ -159,11 +172,41 @@ impl Dovecot {
             "ssl = no\n".to_string()
         };
         let imaps_port = if tls { tls_port } else { 0 };
+        // The oauth2 passdb; the password passdb then takes only the password mechanisms, so
+        // that a refused token never falls through to it. The auth penalty is off (a test
+        // that makes tokens fail on purpose must not wait 15 s for the next login).
+        let (mechanisms, oauth_passdb, password_only) = match oauth {
+            Some((introspection_url, mechanism)) => {
+                std::fs::write(
+                    dir.join("oauth2.conf.ext"),
+                    format!(
+                        "introspection_url = {introspection_url}\nintrospection_mode = post\n\
+                         username_attribute = username\nactive_attribute = active\n\
+                         active_value = true\ntimeout_msecs = 5000\n"
+                    ),
+                )
+                .expect("oauth2 passdb settings");
+                run(Command::new("chmod")
+                    .arg("644")
+                    .arg(dir.join("oauth2.conf.ext")));
+                (
+                    format!("plain login {mechanism}"),
+                    format!(
+                        "passdb {{\n  driver = oauth2\n  mechanisms = {mechanism}\n  args = {}/oauth2.conf.ext\n}}\n\
+                         service anvil {{\n  unix_listener anvil-auth-penalty {{\n    path = anvil-auth-penalty-off\n  }}\n}}\n",
+                        dir.display()
+                    ),
+                    "  mechanisms = plain login\n",
+                )
+            }
+            None => ("plain login".to_string(), String::new(), ""),
+        };
         let config = format!(
             "instance_name = bd-{pid}-{tls_port}\nbase_dir = {dir}/run\nstate_dir = {dir}/state\n\
              log_path = {dir}/log/dovecot.log\nverbose_proctitle = yes\nprotocols = imap\n\
-             listen = 127.0.0.1\n{ssl}auth_failure_delay = 0\nauth_mechanisms = plain login\n\
-             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {dir}/passwd\n}}\n\
+             listen = 127.0.0.1\n{ssl}auth_failure_delay = 0\nauth_mechanisms = {mechanisms}\n\
+             auth_cache_size = 0\n{oauth_passdb}\
+             passdb {{\n  driver = passwd-file\n{password_only}  args = scheme=PLAIN username_format=%u {dir}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={dir}/home/%u\n}}\n\
              first_valid_uid = 1\nmail_location = maildir:~/Maildir\n\
              namespace inbox {{\n  inbox = yes\n  separator = /\n}}\nmail_fsync = never\n\
@@ -211,10 +254,10 @@ impl Dovecot {
     }
 
     /// Sync settings for the test user on this server, trusting its CA (port by TLS mode).
-    pub fn settings(&self, tls: bouncedesk::sync::TlsMode) -> bouncedesk::sync::ImapSettings {
+    pub fn settings(&self, tls: bouncedesk::mailbox::TlsMode) -> bouncedesk::sync::ImapSettings {
         let port = match tls {
-            bouncedesk::sync::TlsMode::Implicit => self.tls_port,
-            bouncedesk::sync::TlsMode::Starttls => self.plain_port,
+            bouncedesk::mailbox::TlsMode::Implicit => self.tls_port,
+            bouncedesk::mailbox::TlsMode::Starttls => self.plain_port,
         };
         let mut settings =
             bouncedesk::sync::ImapSettings::new("test", "localhost", port, tls, USER);

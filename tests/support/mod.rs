@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod authserver;
 pub mod dovecot;
+pub mod keyring;
 pub mod proxy;
 pub mod window;
 
