@@ -92,3 +92,42 @@ mod tests {
         assert!(!missing.contains("default store"), "{missing}");
     }
 }
+
+/// A password (or client secret) as typed into a field: printed as `***` by `Debug`, so that
+/// no log or panic message shows it, and wiped from memory when dropped.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Typed(String);
+
+impl Typed {
+    /// Holds `text`.
+    pub fn new(text: String) -> Typed {
+        Typed(text)
+    }
+
+    /// The text, to send where it belongs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The text for an input field to edit in place.
+    pub fn field(&mut self) -> &mut String {
+        &mut self.0
+    }
+
+    /// True when nothing is typed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Typed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Drop for Typed {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}

@@ -1,10 +1,10 @@
 //! `bouncedesk account …` and `bouncedesk sync`: set up mailboxes and fetch their new mail.
 
 use super::AccountAction;
-use super::sign_in::{built_in_client_id, provider_server, sign_in};
+use super::sign_in::{provider_server, sign_in};
 use super::store::{fail, open};
 use crate::mailbox::{AfterSync, OAuthApp, SignIn, TlsMode};
-use crate::oauth;
+use crate::oauth::{self, built_in_client_id};
 use crate::secrets;
 use crate::store::Account;
 use crate::sync::{self, Login, SyncEvent};

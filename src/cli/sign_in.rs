@@ -12,17 +12,6 @@ use std::time::Duration;
 /// How long the browser has to come back.
 const BROWSER_WAIT: Duration = Duration::from_secs(300);
 
-/// A build's own application IDs, for distributors who registered one
-/// (`BOUNCEDESK_MICROSOFT_CLIENT_ID` / `BOUNCEDESK_GOOGLE_CLIENT_ID` at build time).
-pub fn built_in_client_id(provider: &str) -> Option<&'static str> {
-    match provider {
-        "microsoft" => option_env!("BOUNCEDESK_MICROSOFT_CLIENT_ID"),
-        "google" => option_env!("BOUNCEDESK_GOOGLE_CLIENT_ID"),
-        _ => None,
-    }
-    .filter(|id| !id.is_empty())
-}
-
 /// The provider's IMAP server, for `account add --oauth microsoft|google` without --host.
 pub fn provider_server(provider: &str) -> Option<(&'static str, u16)> {
     match provider {

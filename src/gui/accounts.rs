@@ -1,11 +1,13 @@
 //! The accounts view: the mailboxes Bounce Desk reads, a form to add or edit one (server, TLS
-//! mode, folders, what to do on the server after a sync), and a connection test that says
-//! what failed in words, offering to trust a certificate it cannot verify.
+//! mode, a password or "Sign in with Microsoft / Google / another provider" with how to
+//! register the application, folders, what to do on the server after a sync), and a connection
+//! test that says what failed in words, offering to trust a certificate it cannot verify.
 //!
 //! The view only collects what the operator wants; the window does it (store, keyring, jobs).
 
 use super::jobs::TestFailure;
-use crate::mailbox::{AfterSync, SignIn, TlsMode};
+use crate::mailbox::{AfterSync, OAuthApp, SignIn, TlsMode};
+use crate::secrets::Typed;
 use crate::store::Account;
 use egui::{RichText, Ui};
 
@@ -20,10 +22,14 @@ pub enum AccountAction {
         /// The name it had before an edit.
         replaces: Option<String>,
         /// A newly typed password.
-        password: Option<String>,
+        password: Option<Typed>,
         /// Keep the password in the OS keyring.
         in_keyring: bool,
+        /// Sign in once saved (a new OAuth account, or one whose sign-in changed).
+        sign_in: bool,
     },
+    /// Sign this OAuth account in (again).
+    SignIn(Account),
     /// Remove the account (its mail stays in the store).
     Remove(String),
     /// Test the account as the form has it, with the typed password if any.
@@ -31,7 +37,7 @@ pub enum AccountAction {
         /// The account.
         account: Account,
         /// A password typed in the form.
-        password: Option<String>,
+        password: Option<Typed>,
     },
     /// Switch syncing on start-up on or off.
     SyncOnStart(bool),
@@ -64,6 +70,73 @@ impl AfterChoice {
     }
 }
 
+/// How the form's account signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignInChoice {
+    Password,
+    Microsoft,
+    Google,
+    Other,
+}
+
+impl SignInChoice {
+    const ALL: [SignInChoice; 4] = [
+        SignInChoice::Password,
+        SignInChoice::Microsoft,
+        SignInChoice::Google,
+        SignInChoice::Other,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            SignInChoice::Password => "Password",
+            SignInChoice::Microsoft => "Sign in with Microsoft",
+            SignInChoice::Google => "Sign in with Google",
+            SignInChoice::Other => "Sign in with another provider",
+        }
+    }
+
+    /// The provider's word and IMAP server, for the built-in ones.
+    fn preset(self) -> Option<(&'static str, (&'static str, u16))> {
+        match self {
+            SignInChoice::Microsoft => crate::oauth::Provider::microsoft()
+                .imap
+                .map(|server| ("microsoft", server)),
+            SignInChoice::Google => crate::oauth::Provider::google()
+                .imap
+                .map(|server| ("google", server)),
+            SignInChoice::Password | SignInChoice::Other => None,
+        }
+    }
+
+    /// How to register an application with the provider, step by step (the README says the
+    /// same).
+    fn registration(self) -> &'static [&'static str] {
+        match self {
+            SignInChoice::Password => &[],
+            SignInChoice::Microsoft => &[
+                "Open entra.microsoft.com › App registrations › New registration; name it Bounce Desk.",
+                "Supported account types: accounts in any organizational directory and personal Microsoft accounts.",
+                "Redirect URI: platform \"Public client/native (mobile & desktop)\", http://localhost",
+                "API permissions › Add › APIs my organization uses › Office 365 Exchange Online › Delegated › IMAP.AccessAsUser.All (and offline_access).",
+                "For \"a code on another device\": Authentication › Allow public client flows › Yes.",
+                "Copy the Application (client) ID here.",
+            ],
+            SignInChoice::Google => &[
+                "Open console.cloud.google.com, make a project, and enable the Gmail API.",
+                "OAuth consent screen: add the scope https://mail.google.com/ and yourself as a test user.",
+                "Credentials › Create credentials › OAuth client ID › Application type \"Desktop app\".",
+                "Copy the client ID and the client secret here (a desktop app's secret is not confidential, Google says).",
+            ],
+            SignInChoice::Other => &[
+                "Give the issuer's address (its /.well-known/openid-configuration is read).",
+                "Register a public client with the redirect http://127.0.0.1 (any port), and copy its ID here.",
+                "Name the scopes your mail server wants, if the provider does not grant IMAP access by default.",
+            ],
+        }
+    }
+}
+
 /// The add/edit form, as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountForm {
@@ -73,14 +146,21 @@ pub struct AccountForm {
     port: String,
     tls: TlsMode,
     user: String,
-    password: String,
+    password: Typed,
+    sign_in_choice: SignInChoice,
+    client_id: String,
+    client_secret: Typed,
+    issuer: String,
+    scopes: String,
+    device_code: bool,
+    /// How the account signed in when the form opened (to tell whether to sign in again).
+    saved_sign_in: Option<SignIn>,
     in_keyring: bool,
     folders: String,
     after: AfterChoice,
     move_to: String,
     all_mail: bool,
     pin: Option<String>,
-    sign_in: SignIn,
 }
 
 impl AccountForm {
@@ -93,14 +173,20 @@ impl AccountForm {
             port: "993".to_string(),
             tls: TlsMode::Implicit,
             user: String::new(),
-            password: String::new(),
+            password: Typed::default(),
+            sign_in_choice: SignInChoice::Password,
+            client_id: String::new(),
+            client_secret: Typed::default(),
+            issuer: String::new(),
+            scopes: String::new(),
+            device_code: false,
+            saved_sign_in: None,
             in_keyring: true,
             folders: "INBOX".to_string(),
             after: AfterChoice::Keep,
             move_to: "Processed".to_string(),
             all_mail: false,
             pin: None,
-            sign_in: SignIn::Password,
         }
     }
 
@@ -112,6 +198,16 @@ impl AccountForm {
             AfterSync::MoveTo(folder) => (AfterChoice::Move, folder.clone()),
             AfterSync::Delete => (AfterChoice::Delete, "Processed".to_string()),
         };
+        let app = match &account.sign_in {
+            SignIn::OAuth(app) => Some(app),
+            SignIn::Password => None,
+        };
+        let sign_in_choice = match app.map(|app| app.provider.as_str()) {
+            None => SignInChoice::Password,
+            Some("microsoft") => SignInChoice::Microsoft,
+            Some("google") => SignInChoice::Google,
+            Some(_) => SignInChoice::Other,
+        };
         AccountForm {
             editing: Some(account.name.clone()),
             name: account.name.clone(),
@@ -119,14 +215,26 @@ impl AccountForm {
             port: account.port.to_string(),
             tls: account.tls,
             user: account.user.clone(),
-            password: String::new(),
+            password: Typed::default(),
+            sign_in_choice,
+            client_id: app.map(|app| app.client_id.clone()).unwrap_or_default(),
+            client_secret: Typed::new(
+                app.and_then(|app| app.client_secret.clone())
+                    .unwrap_or_default(),
+            ),
+            issuer: match sign_in_choice {
+                SignInChoice::Other => app.map(|app| app.provider.clone()).unwrap_or_default(),
+                _ => String::new(),
+            },
+            scopes: app.map(|app| app.scopes.join(" ")).unwrap_or_default(),
+            device_code: app.is_some_and(|app| app.device_code),
+            saved_sign_in: Some(account.sign_in.clone()),
             in_keyring: true,
             folders: account.folders.join(", "),
             after,
             move_to,
             all_mail: account.all_mail,
             pin: account.pin_sha256.clone(),
-            sign_in: account.sign_in.clone(),
         }
     }
 
@@ -177,12 +285,48 @@ impl AccountForm {
             pin_sha256: self.pin.clone(),
             after_sync,
             all_mail: self.all_mail,
-            sign_in: self.sign_in.clone(),
+            sign_in: self.sign_in()?,
         })
     }
 
-    fn typed_password(&self) -> Option<String> {
-        (!self.password.is_empty()).then(|| self.password.clone())
+    /// How the account is to sign in, or what is missing.
+    fn sign_in(&self) -> Result<SignIn, String> {
+        let provider = match self.sign_in_choice {
+            SignInChoice::Password => return Ok(SignIn::Password),
+            SignInChoice::Other if self.issuer.trim().is_empty() => {
+                return Err("Give the provider's address (its issuer URL).".to_string());
+            }
+            SignInChoice::Other => self.issuer.trim().to_string(),
+            choice => choice
+                .preset()
+                .map_or_else(String::new, |(word, _)| word.to_string()),
+        };
+        let client_id = match self.client_id.trim() {
+            "" => crate::oauth::built_in_client_id(&provider)
+                .map(str::to_string)
+                .ok_or("Give the application (client) ID you registered; the steps are below.")?,
+            typed => typed.to_string(),
+        };
+        let secret = self.client_secret.expose().trim();
+        Ok(SignIn::OAuth(OAuthApp {
+            provider,
+            client_id,
+            client_secret: (!secret.is_empty()).then(|| secret.to_string()),
+            scopes: self.scopes.split_whitespace().map(str::to_string).collect(),
+            device_code: self.device_code,
+        }))
+    }
+
+    /// True when saving this form should sign in: an OAuth account that is new, or whose
+    /// provider or application changed.
+    fn signs_in_after_saving(&self, account: &Account) -> bool {
+        matches!(account.sign_in, SignIn::OAuth(_))
+            && self.saved_sign_in.as_ref() != Some(&account.sign_in)
+    }
+
+    fn typed_password(&self) -> Option<Typed> {
+        (!self.password.is_empty() && self.sign_in_choice == SignInChoice::Password)
+            .then(|| self.password.clone())
     }
 }
 
@@ -215,7 +359,7 @@ impl AccountsView {
     ) -> Option<AccountAction> {
         let mut action = None;
         ui.heading("Accounts");
-        ui.label("The bounce mailboxes Bounce Desk reads over IMAP. Passwords go to the OS keyring, never to a file.");
+        ui.label("The bounce mailboxes Bounce Desk reads over IMAP. Passwords and sign-ins go to the OS keyring, never to a file.");
         ui.add_space(6.0);
         if self.accounts.is_empty() {
             ui.label("No account yet.");
@@ -237,6 +381,16 @@ impl AccountsView {
                     if ui.button(format!("Edit {}", account.name)).clicked() {
                         self.form = Some(AccountForm::edit(account));
                         self.note = None;
+                    }
+                    if let SignIn::OAuth(_) = account.sign_in
+                        && ui
+                            .button(format!("Sign in {}", account.name))
+                            .on_hover_text(
+                                "Sign in again: after a revoked sign-in, or on a new computer",
+                            )
+                            .clicked()
+                    {
+                        action = Some(AccountAction::SignIn(account.clone()));
                     }
                     if ui.button(format!("Remove {}", account.name)).clicked() {
                         action = Some(AccountAction::Remove(account.name.clone()));
@@ -293,6 +447,91 @@ fn field(ui: &mut Ui, name: &str, value: &mut String, hint: &str, password: bool
     ui.end_row();
 }
 
+/// The sign-in rows: a password, or a provider with the application's ID (and secret, issuer,
+/// scopes where they apply) and how to register one.
+fn sign_in_rows(ui: &mut Ui, form: &mut AccountForm) {
+    let label = ui.label("Sign-in");
+    let before = form.sign_in_choice;
+    egui::ComboBox::from_id_salt("sign-in")
+        .selected_text(form.sign_in_choice.label())
+        .show_ui(ui, |ui| {
+            for choice in SignInChoice::ALL {
+                ui.selectable_value(&mut form.sign_in_choice, choice, choice.label());
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    if form.sign_in_choice != before
+        && let Some((_, (host, port))) = form.sign_in_choice.preset()
+    {
+        form.host = host.to_string();
+        form.port = port.to_string();
+        form.tls = TlsMode::Implicit;
+    }
+    if form.sign_in_choice == SignInChoice::Password {
+        let hint = if form.editing.is_some() {
+            "leave empty to keep the saved one"
+        } else {
+            "the mailbox password"
+        };
+        field(ui, "Password", form.password.field(), hint, true);
+        ui.label("");
+        ui.checkbox(&mut form.in_keyring, "Keep the password in the OS keyring");
+        ui.end_row();
+        return;
+    }
+    if form.sign_in_choice == SignInChoice::Other {
+        field(
+            ui,
+            "Provider address",
+            &mut form.issuer,
+            "https://login.example.org",
+            false,
+        );
+    }
+    field(
+        ui,
+        "Application (client) ID",
+        &mut form.client_id,
+        "from your app registration",
+        false,
+    );
+    if form.sign_in_choice != SignInChoice::Microsoft {
+        field(
+            ui,
+            "Client secret",
+            form.client_secret.field(),
+            "only if the provider gave one",
+            true,
+        );
+    }
+    if form.sign_in_choice == SignInChoice::Other {
+        field(
+            ui,
+            "Scopes",
+            &mut form.scopes,
+            "e.g. imap offline_access",
+            false,
+        );
+    }
+    if form.sign_in_choice != SignInChoice::Google {
+        ui.label("");
+        ui.checkbox(
+            &mut form.device_code,
+            "Sign in with a code on another device (no browser here)",
+        );
+        ui.end_row();
+    }
+    ui.label("");
+    ui.collapsing("How to get an application ID", |ui| {
+        for (number, step) in form.sign_in_choice.registration().iter().enumerate() {
+            ui.add(egui::Label::new(format!("{}. {step}", number + 1)).wrap());
+        }
+    });
+    ui.end_row();
+}
+
 fn form_ui(
     ui: &mut Ui,
     form: &mut AccountForm,
@@ -338,15 +577,7 @@ fn form_ui(
                 "bounces@example.org",
                 false,
             );
-            let hint = if form.editing.is_some() {
-                "leave empty to keep the saved one"
-            } else {
-                "the mailbox password"
-            };
-            field(ui, "Password", &mut form.password, hint, true);
-            ui.label("");
-            ui.checkbox(&mut form.in_keyring, "Keep the password in the OS keyring");
-            ui.end_row();
+            sign_in_rows(ui, form);
             field(ui, "Folders", &mut form.folders, "INBOX, Bounces", false);
             ui.label("After a message is stored");
             egui::ComboBox::from_id_salt("after sync")
@@ -390,7 +621,11 @@ fn form_ui(
     let checked = form.account();
     ui.horizontal(|ui| {
         let ready = checked.is_ok();
-        if ui.add_enabled(ready, egui::Button::new("Save")).clicked()
+        let sign_in = checked
+            .as_ref()
+            .is_ok_and(|account| form.signs_in_after_saving(account));
+        let save = if sign_in { "Save and sign in" } else { "Save" };
+        if ui.add_enabled(ready, egui::Button::new(save)).clicked()
             && let Ok(account) = &checked
         {
             action = Some(AccountAction::Save {
@@ -398,6 +633,7 @@ fn form_ui(
                 replaces: form.editing.clone(),
                 password: form.typed_password(),
                 in_keyring: form.in_keyring,
+                sign_in,
             });
         }
         let idle = testing.is_none();

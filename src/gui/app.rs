@@ -17,6 +17,7 @@ use super::recipients::{RecipientsAction, RecipientsView};
 use super::review::{Decision, ReviewAction, ReviewView};
 use super::rules_view::{RulesAction, RulesView};
 use super::settings_view::{SettingsAction, SettingsView};
+use super::sign_in::SignIns;
 use super::table::BounceTable;
 use super::table::DetailAction;
 use super::unlock::{UnlockPrompt, Unlocking};
@@ -131,6 +132,8 @@ pub struct BounceDesk {
     pub accounts: AccountsView,
     passwords: Passwords,
     prompt: Option<PasswordPrompt>,
+    /// An OAuth sign-in under way.
+    sign_ins: SignIns,
     /// Asking for the store's passphrase (it is encrypted and no key at hand opens it).
     unlock: Option<UnlockPrompt>,
     /// How the open store is protected (shown in Settings; a plain one is pointed out once).
@@ -202,6 +205,10 @@ impl BounceDesk {
             passwords: Passwords::default(),
             prompt: None,
             unlock: None,
+            sign_ins: {
+                let ctx = ctx.clone();
+                SignIns::new(move || ctx.request_repaint())
+            },
             protection: None,
             plain_said: false,
             automation: start.automation,
@@ -458,7 +465,9 @@ impl BounceDesk {
                 replaces,
                 password,
                 in_keyring,
-            } => self.save_account(account, replaces, password, in_keyring),
+                sign_in,
+            } => self.save_account(account, replaces, password, in_keyring, sign_in),
+            AccountAction::SignIn(account) => self.sign_ins.start(account),
             AccountAction::Remove(name) => {
                 self.passwords.forget(&name);
                 self.writer.change(move |store| {
@@ -482,7 +491,7 @@ impl BounceDesk {
             AccountAction::Test {
                 account,
                 password: Some(password),
-            } => self.jobs.start_test(account, password),
+            } => self.jobs.start_test(account, password.expose().to_string()),
             AccountAction::Test {
                 account,
                 password: None,
@@ -515,8 +524,9 @@ impl BounceDesk {
         &mut self,
         account: Account,
         replaces: Option<String>,
-        password: Option<String>,
+        password: Option<crate::secrets::Typed>,
         in_keyring: bool,
+        sign_in: bool,
     ) {
         let taken =
             self.accounts.accounts.iter().any(|other| {
@@ -537,7 +547,7 @@ impl BounceDesk {
             self.passwords.rename(old, &account.name);
         }
         if let Some(password) = &password {
-            self.passwords.remember(&account.name, password);
+            self.passwords.remember(&account.name, password.expose());
         }
         self.writer.change(move |store| {
             let saved = store.save_account(&account).and_then(|()| match &renamed {
@@ -550,7 +560,7 @@ impl BounceDesk {
                 }
                 match password {
                     Some(password) if in_keyring => {
-                        passwords::save_in_keyring(&account.name, &password)
+                        passwords::save_in_keyring(&account.name, password.expose())
                     }
                     Some(_) => "The password is kept in memory until Bounce Desk closes.".into(),
                     None => String::new(),
@@ -561,6 +571,9 @@ impl BounceDesk {
                 app.accounts.note = Some(match (saved, kept) {
                     (Ok(()), kept) => {
                         app.accounts.form = None;
+                        if sign_in {
+                            app.sign_ins.start(account.clone());
+                        }
                         (
                             false,
                             format!("Saved {}. {}", account.name, kept.unwrap_or_default()),
@@ -1048,8 +1061,28 @@ impl BounceDesk {
 
     /// Problems and the last sync's outcome per account, errors where they happened; after
     /// a label, the offer to retrain the model (true when the operator took it).
-    fn notes(&self, ui: &mut Ui) -> bool {
-        let mut retrain = false;
+    fn notes(&self, ui: &mut Ui) -> Option<NoteAction> {
+        let mut asked = None;
+        if let Some(account) = &self.sign_ins.running {
+            ui.horizontal_wrapped(|ui| {
+                ui.spinner();
+                match &self.sign_ins.code {
+                    Some(code) => ui.label(format!(
+                        "{account}: on any device, open {} and enter the code {} (good for {} \
+                         minutes).",
+                        code.verification_uri,
+                        code.user_code,
+                        code.expires_in.as_secs() / 60
+                    )),
+                    None => ui.label(format!(
+                        "{account}: sign in in your browser; Bounce Desk waits for it."
+                    )),
+                };
+                if ui.button("Cancel sign-in").clicked() {
+                    asked = Some(NoteAction::CancelSignIn);
+                }
+            });
+        }
         for problem in [&self.problem, &self.reader.error].into_iter().flatten() {
             ui.label(RichText::new(problem).color(look::WARNING));
         }
@@ -1059,13 +1092,16 @@ impl BounceDesk {
         if self.retrain_offer {
             ui.horizontal(|ui| {
                 ui.label("Done labelling for now? Let the engine learn from your labels:");
-                retrain = ui
+                if ui
                     .button("Retrain the reason model")
                     .on_hover_text(
                         "Bounces the rules cannot decide are then guessed from the ones you \
                          labelled; your labels themselves always stay as you gave them",
                     )
-                    .clicked();
+                    .clicked()
+                {
+                    asked = Some(NoteAction::Retrain);
+                }
             });
         }
         for (account, result) in &self.jobs.outcomes {
@@ -1082,11 +1118,38 @@ impl BounceDesk {
                     ));
                 }
                 Err(why) => {
-                    ui.label(RichText::new(format!("{account}: {why}")).color(look::WARNING));
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new(format!("{account}: {why}")).color(look::WARNING));
+                        if self.jobs.sign_in_needed.contains(account)
+                            && self.sign_ins.running.is_none()
+                            && ui.button(format!("Sign in {account} again")).clicked()
+                        {
+                            asked = Some(NoteAction::SignIn(account.clone()));
+                        }
+                    });
                 }
             }
         }
-        retrain
+        asked
+    }
+
+    /// Says how a sign-in ended.
+    fn take_sign_in_news(&mut self) {
+        for (account, result) in self.sign_ins.receive() {
+            match result {
+                Ok(()) => {
+                    // Its "sign in again" from the last sync is no longer true.
+                    self.jobs.sign_in_needed.retain(|other| *other != account);
+                    self.jobs
+                        .outcomes
+                        .retain(|(name, result)| *name != account || result.is_ok());
+                    self.notice = Some(format!(
+                        "{account}: signed in; the sign-in is kept in the OS keyring."
+                    ));
+                }
+                Err(why) => self.problem = Some(format!("{account}: not signed in: {why}")),
+            }
+        }
     }
 
     fn shortcuts(&mut self, ui: &Ui) {
@@ -1344,6 +1407,16 @@ fn demo_folder() -> Result<tempfile::TempDir, String> {
         .map_err(|error| format!("cannot make a folder for the demo ({error})"))
 }
 
+/// What the operator asked in the notes at the bottom.
+enum NoteAction {
+    /// Retrain the reason model with the labels given.
+    Retrain,
+    /// Sign this account in again.
+    SignIn(String),
+    /// Stop waiting for the sign-in.
+    CancelSignIn,
+}
+
 /// What the window needs from a store it opened.
 struct Opened {
     /// No mail yet (a first run offers the demo).
@@ -1437,6 +1510,7 @@ impl eframe::App for BounceDesk {
         }
         self.reader.receive();
         self.take_job_news();
+        self.take_sign_in_news();
         self.take_file_news(ui);
         if !self.started {
             self.started = true;
@@ -1464,13 +1538,21 @@ impl eframe::App for BounceDesk {
             || self.notice.is_some()
             || self.retrain_offer
             || self.reader.error.is_some()
+            || self.sign_ins.running.is_some()
             || !self.jobs.outcomes.is_empty();
         if notes {
-            let retrain = egui::Panel::bottom("notes")
+            let asked = egui::Panel::bottom("notes")
                 .show(ui, |ui| self.notes(ui))
                 .inner;
-            if retrain {
-                self.retrain_model();
+            match asked {
+                Some(NoteAction::Retrain) => self.retrain_model(),
+                Some(NoteAction::SignIn(name)) => {
+                    if let Some(account) = self.accounts.accounts.iter().find(|a| a.name == name) {
+                        self.sign_ins.start(account.clone());
+                    }
+                }
+                Some(NoteAction::CancelSignIn) => self.sign_ins.cancel(),
+                None => {}
             }
         }
         egui::CentralPanel::default().show(ui, |ui| self.central(ui));

@@ -32,6 +32,8 @@ pub enum JobEvent {
         result: Result<SyncSummary, String>,
         /// The server refused the password.
         password_refused: bool,
+        /// The account's OAuth sign-in was revoked or expired: sign in again.
+        sign_in_again: bool,
     },
     /// Every account of the run is done.
     AllDone,
@@ -164,6 +166,9 @@ pub struct Jobs {
     /// Accounts whose password the server refused in the last sync (the window forgets
     /// those passwords, so the next sync asks).
     pub refused: Vec<String>,
+    /// OAuth accounts whose sign-in the provider no longer accepts (the window offers to
+    /// sign in again).
+    pub sign_in_needed: Vec<String>,
     /// The connection test under way (account name), if any.
     pub testing: Option<String>,
     /// The last connection test's account and result.
@@ -195,6 +200,7 @@ impl Jobs {
             sync: None,
             outcomes: Vec::new(),
             refused: Vec::new(),
+            sign_in_needed: Vec::new(),
             testing: None,
             tested: None,
             changing_rule: false,
@@ -336,6 +342,7 @@ impl Jobs {
             account: String::new(),
             result: Err("cannot start the sync thread".into()),
             password_refused: false,
+            sign_in_again: false,
         };
         self.spawn(failed, move || {
             sync_all(&path, accounts, &cancel, &|event| {
@@ -355,7 +362,8 @@ impl Jobs {
         self.sync.is_some() && self.cancel.load(Ordering::Relaxed)
     }
 
-    /// Tests `account` with `password` (step by step, nothing stored).
+    /// Tests `account` with `password` (step by step, nothing stored; an OAuth account uses
+    /// its sign-in instead).
     pub fn start_test(&mut self, account: Account, password: String) {
         if self.testing.is_some() {
             return;
@@ -423,9 +431,14 @@ impl Jobs {
                 account,
                 result,
                 password_refused,
+                sign_in_again,
             } => {
                 if password_refused {
                     self.refused.push(account.clone());
+                }
+                self.sign_in_needed.retain(|other| *other != account);
+                if sign_in_again {
+                    self.sign_in_needed.push(account.clone());
                 }
                 self.outcomes.push((account, result));
             }
@@ -512,11 +525,18 @@ fn sync_all(
                     &mut progress,
                 );
                 let password_refused = matches!(result, Err(SyncError::WrongPassword { .. }));
+                let sign_in_again = matches!(
+                    result,
+                    Err(SyncError::OAuth(
+                        crate::oauth::OAuthError::SignInAgain { .. }
+                    ))
+                );
                 let cancelled = cancel.load(Ordering::Relaxed);
                 report(JobEvent::SyncDone {
                     account: account.name,
                     result: result.map_err(|error| error.in_words()),
                     password_refused,
+                    sign_in_again,
                 });
                 if cancelled {
                     break;
@@ -527,6 +547,7 @@ fn sync_all(
             account: String::new(),
             result: Err(error.to_string()),
             password_refused: false,
+            sign_in_again: false,
         }),
     }
     report(JobEvent::AllDone);

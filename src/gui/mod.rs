@@ -24,6 +24,7 @@ mod review;
 mod rule_form;
 mod rules_view;
 mod settings_view;
+mod sign_in;
 mod table;
 mod unlock;
 mod upgrade;

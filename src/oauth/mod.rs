@@ -19,7 +19,7 @@ mod provider;
 mod tokens;
 
 pub use flow::{DeviceCode, sign_in_with_browser, sign_in_with_device_code};
-pub use provider::Provider;
+pub use provider::{Provider, built_in_client_id};
 pub use tokens::{Authorizer, forget_grant, has_grant};
 
 /// What went wrong with a sign-in or a token, in words that say what to do.

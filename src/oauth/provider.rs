@@ -124,6 +124,18 @@ impl Provider {
     }
 }
 
+/// A build's own application ID for `provider` (`microsoft`, `google`), for distributors who
+/// registered one: `BOUNCEDESK_MICROSOFT_CLIENT_ID` / `BOUNCEDESK_GOOGLE_CLIENT_ID` at build
+/// time. Operators who build their own enter theirs once.
+pub fn built_in_client_id(provider: &str) -> Option<&'static str> {
+    match provider {
+        "microsoft" => option_env!("BOUNCEDESK_MICROSOFT_CLIENT_ID"),
+        "google" => option_env!("BOUNCEDESK_GOOGLE_CLIENT_ID"),
+        _ => None,
+    }
+    .filter(|id| !id.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -355,6 +355,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn providers_that_turned_passwords_off_are_named() {
+        // Exchange Online and Gmail's own words (see `passwords_refused`).
+        assert_eq!(
+            passwords_refused("AUTHENTICATE failed: Basic authentication is disabled."),
+            Some(("Microsoft", "microsoft"))
+        );
+        assert_eq!(
+            passwords_refused(
+                "[ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)"
+            ),
+            Some(("Google", "google"))
+        );
+        assert_eq!(
+            passwords_refused("[AUTHENTICATIONFAILED] Authentication failed."),
+            None
+        );
+    }
+
+    #[test]
+    fn a_login_never_prints_its_secret() {
+        let login = Login::password("hunter2-secret");
+        assert!(!format!("{login:?}").contains("hunter2-secret"));
+        let typed = crate::secrets::Typed::new("hunter2-secret".to_string());
+        assert_eq!(format!("{typed:?}"), "***");
+    }
+
+    #[test]
     fn fingerprints_compare_in_any_spelling() {
         let print = fingerprint(b"certificate");
         assert_eq!(print.len(), 32 * 3 - 1);

@@ -39,7 +39,12 @@ pub fn wait_until(
             harness.run_steps(3);
             return;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; the window says: {:?} {:?}",
+            harness.state().notice,
+            harness.state().problem
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
