@@ -397,3 +397,66 @@ fn backups_open_and_match_and_every_file_is_the_users_alone() {
         }
     }
 }
+
+/// `bouncedesk --db DB ARGS…` with the OS keyring on `bus` (GNOME Keyring on a private
+/// session bus), or with none.
+fn with_keyring(db: &Path, bus: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bouncedesk"));
+    command
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("BOUNCEDESK_STORE_PASSPHRASE")
+        .env_remove("BOUNCEDESK_STORE_NEW_PASSPHRASE")
+        .stdin(Stdio::null());
+    match bus {
+        Some(bus) => command.env("DBUS_SESSION_BUS_ADDRESS", bus),
+        None => command.env_remove("DBUS_SESSION_BUS_ADDRESS"),
+    };
+    command.output().expect("bouncedesk runs")
+}
+
+#[test]
+fn a_new_store_keeps_its_random_key_in_the_os_keyring() {
+    let keyring = support::keyring::SecretService::start();
+    let bus = Some(keyring.bus.as_str());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("store.sqlite");
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/samples");
+    let ingested = with_keyring(&db, bus, &["ingest", samples]);
+    assert!(ingested.status.success());
+    assert!(
+        !String::from_utf8_lossy(&ingested.stderr).contains("NOT encrypted"),
+        "a keyring is at hand: the new store is encrypted"
+    );
+    let status = succeeds(with_keyring(&db, bus, &["store", "status"]));
+    assert!(status.contains("its key is in the OS keyring"), "{status}");
+    assert_eq!(occurrences(&file_bytes(&db), "bo.larsen@gmail.com"), 0);
+    let before = succeeds(with_keyring(&db, bus, &["stats", "--json"]));
+
+    // Copied to a machine without that keyring, it does not open, and says why.
+    let elsewhere = with_keyring(&db, None, &["stats"]);
+    assert!(!elsewhere.status.success());
+    assert!(
+        String::from_utf8_lossy(&elsewhere.stderr).contains("no key for it was found"),
+        "{}",
+        String::from_utf8_lossy(&elsewhere.stderr)
+    );
+
+    // A backup, then a new keyring key: the store and the older backup both still open.
+    let backup = dir.path().join("backup.sqlite");
+    succeeds(with_keyring(
+        &db,
+        bus,
+        &["store", "backup", &backup.to_string_lossy()],
+    ));
+    succeeds(with_keyring(&db, bus, &["store", "rekey"]));
+    assert_eq!(
+        succeeds(with_keyring(&db, bus, &["stats", "--json"])),
+        before
+    );
+    assert_eq!(
+        succeeds(with_keyring(&backup, bus, &["stats", "--json"])),
+        before
+    );
+}
