@@ -85,7 +85,8 @@ fn add_test_trust_save_and_sync_from_the_window() {
         &format!("folder INBOX: {MESSAGES} message(s)")
     ));
     click(&mut harness, "Save");
-    assert!(shows(&harness, "Saved dovecot."));
+    // Saved on the writer thread: wait for its word.
+    wait_until(&mut harness, "the account saved", |h| shows(h, "Saved dovecot."));
     let saved = Store::open(&db)
         .expect("store")
         .account("dovecot")
