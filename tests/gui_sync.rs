@@ -86,7 +86,9 @@ fn add_test_trust_save_and_sync_from_the_window() {
     ));
     click(&mut harness, "Save");
     // Saved on the writer thread: wait for its word.
-    wait_until(&mut harness, "the account saved", |h| shows(h, "Saved dovecot."));
+    wait_until(&mut harness, "the account saved", |h| {
+        shows(h, "Saved dovecot.")
+    });
     let saved = Store::open(&db)
         .expect("store")
         .account("dovecot")
