@@ -8,11 +8,13 @@ cd "$(dirname "$0")/.."
 # openssl command) for the IMAP sync tests; Mesa's software Vulkan and GL drivers for the
 # window's snapshot tests (wgpu renders on them); an X server (Xvfb) and the X libraries
 # winit loads, for the screenshot smoke test of the real window; a D-Bus session bus and GNOME
-# Keyring's Secret Service, the real OS keyring for the OAuth and store-key tests.
+# Keyring's Secret Service, the real OS keyring for the OAuth and store-key tests; what checks
+# the packages (lintian, the desktop-entry and AppStream validators, man, Python's YAML reader).
 packages=(pkg-config libssl-dev dovecot-imapd openssl
     mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgl1-mesa-dri
     xvfb xauth libx11-xcb1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
-    dbus-daemon gnome-keyring)
+    dbus-daemon gnome-keyring
+    lintian desktop-file-utils appstream man-db python3-yaml)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -38,3 +40,13 @@ fi
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --all-targets --locked
+
+# The packages: what can be checked of Windows' and macOS' here, then the .deb built, linted,
+# installed and started (scripts/package-deb.sh; it installs the package on this machine).
+python3 scripts/check-packaging.py
+command -v cargo-deb > /dev/null || cargo install cargo-deb --locked
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/package-deb.sh
+else
+    echo "test.sh: not root: the .deb is not built and installed (run as root for that)" >&2
+fi

@@ -54,6 +54,12 @@ pub struct Launch {
     pub frame_times: Option<FrameScript>,
 }
 
+/// The window's icon (rendered from assets/icon/bouncedesk.svg); none if it cannot be read.
+fn icon() -> std::sync::Arc<egui::IconData> {
+    let png = include_bytes!("../../assets/icon/256.png");
+    std::sync::Arc::new(eframe::icon_data::from_png_bytes(png).unwrap_or_default())
+}
+
 /// Opens the window and returns when it closes; the error says what went wrong in words.
 pub fn run(launch: Launch, started: Instant) -> Result<(), String> {
     let store = match launch.db.or_else(crate::store::Store::default_path) {
@@ -85,7 +91,10 @@ pub fn run(launch: Launch, started: Instant) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Bounce Desk")
-            .with_app_id("bouncedesk")
+            // The desktop groups the windows under this id and finds the icon installed
+            // with it (packaging/linux/org.bouncedesk.BounceDesk.desktop).
+            .with_app_id("org.bouncedesk.BounceDesk")
+            .with_icon(icon())
             .with_inner_size([1280.0, 820.0])
             .with_min_inner_size([720.0, 480.0]),
         persist_window: scratch.is_none(),
