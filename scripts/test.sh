@@ -28,13 +28,16 @@ if ((${#missing[@]})); then
     # Install without starting the system's own Dovecot: the tests start their own, and a
     # machine without an init system would fail the package's start-up script.
     policy=/usr/sbin/policy-rc.d
-    temporary_policy=
+    ours=
     if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && temporary_policy=1
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && ours=1
+        # Ours goes however apt ends: left behind, it would keep every service from starting.
+        trap 'if [ -n "$ours" ]; then rm -f "$policy"; fi' EXIT
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-    if [ -n "$temporary_policy" ]; then rm -f "$policy"; fi
+    if [ -n "$ours" ]; then rm -f "$policy"; fi
+    trap - EXIT
 fi
 
 cargo fmt --all -- --check

@@ -443,13 +443,15 @@ fn a_new_store_keeps_its_random_key_in_the_os_keyring() {
         String::from_utf8_lossy(&elsewhere.stderr)
     );
 
-    // A backup, then a new keyring key: the store and the older backup both still open.
+    // A backup, then two new keyring keys: the store and the backup made two keys ago both
+    // still open.
     let backup = dir.path().join("backup.sqlite");
     succeeds(with_keyring(
         &db,
         bus,
         &["store", "backup", &backup.to_string_lossy()],
     ));
+    succeeds(with_keyring(&db, bus, &["store", "rekey"]));
     succeeds(with_keyring(&db, bus, &["store", "rekey"]));
     assert_eq!(
         succeeds(with_keyring(&db, bus, &["stats", "--json"])),

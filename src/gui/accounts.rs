@@ -307,13 +307,20 @@ impl AccountForm {
                 .ok_or("Give the application (client) ID you registered; the steps are below.")?,
             typed => typed.to_string(),
         };
+        // Only what the chosen provider's rows show (a secret typed for Google is not sent
+        // to Microsoft, which refuses one from a desktop app).
+        let choice = self.sign_in_choice;
         let secret = self.client_secret.expose().trim();
         Ok(SignIn::OAuth(OAuthApp {
             provider,
             client_id,
-            client_secret: (!secret.is_empty()).then(|| secret.to_string()),
-            scopes: self.scopes.split_whitespace().map(str::to_string).collect(),
-            device_code: self.device_code,
+            client_secret: (choice != SignInChoice::Microsoft && !secret.is_empty())
+                .then(|| secret.to_string()),
+            scopes: match choice {
+                SignInChoice::Other => self.scopes.split_whitespace().map(str::to_string).collect(),
+                _ => Vec::new(),
+            },
+            device_code: choice != SignInChoice::Google && self.device_code,
         }))
     }
 

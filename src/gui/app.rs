@@ -474,6 +474,8 @@ impl BounceDesk {
                     let removed = store.remove_account(&name);
                     if removed.is_ok() {
                         passwords::forget_in_keyring(&name);
+                        // Its sign-in would otherwise outlive it in the keyring.
+                        let _ = crate::oauth::forget_grant(&name);
                     }
                     let now = AccountsNow::read(store);
                     Box::new(move |app| {
@@ -557,6 +559,7 @@ impl BounceDesk {
             let kept = saved.as_ref().ok().map(|()| {
                 if let Some(old) = &renamed {
                     passwords::rename_in_keyring(old, &account.name);
+                    let _ = crate::oauth::rename_grant(old, &account.name);
                 }
                 match password {
                     Some(password) if in_keyring => {

@@ -13,9 +13,11 @@ use std::time::Duration;
 /// How long the browser has to come back.
 const BROWSER_WAIT: Duration = Duration::from_secs(300);
 
+/// What a sign-in thread reports, with the number of the attempt it belongs to.
 enum News {
-    Code(DeviceCode),
+    Code(u64, DeviceCode),
     Done {
+        attempt: u64,
         account: String,
         result: Result<(), String>,
     },
@@ -27,6 +29,8 @@ pub struct SignIns {
     news: Receiver<News>,
     wake: Arc<dyn Fn() + Send + Sync>,
     cancel: Arc<AtomicBool>,
+    /// The number of the latest attempt: news of an earlier (cancelled) one is ignored.
+    attempt: u64,
     /// The account signing in.
     pub running: Option<String>,
     /// The code to type on another device, while the device-code flow waits.
@@ -42,6 +46,7 @@ impl SignIns {
             news,
             wake: Arc::new(wake),
             cancel: Arc::new(AtomicBool::new(false)),
+            attempt: 0,
             running: None,
             code: None,
         }
@@ -58,6 +63,8 @@ impl SignIns {
         self.running = Some(account.name.clone());
         self.code = None;
         self.cancel = Arc::new(AtomicBool::new(false));
+        self.attempt += 1;
+        let attempt = self.attempt;
         let (sender, wake, cancel) = (self.sender.clone(), self.wake.clone(), self.cancel.clone());
         let name = account.name.clone();
         let spawned = std::thread::Builder::new()
@@ -65,7 +72,7 @@ impl SignIns {
             .spawn(move || {
                 let result = if app.device_code {
                     oauth::sign_in_with_device_code(&account.name, &app, &mut |code| {
-                        let _ = sender.send(News::Code(code.clone()));
+                        let _ = sender.send(News::Code(attempt, code.clone()));
                         wake();
                     })
                 } else {
@@ -79,6 +86,7 @@ impl SignIns {
                     )
                 };
                 let _ = sender.send(News::Done {
+                    attempt,
                     account: account.name,
                     result: result.map_err(|error| error.to_string()),
                 });
@@ -86,14 +94,16 @@ impl SignIns {
             });
         if spawned.is_err() {
             let _ = self.sender.send(News::Done {
+                attempt,
                 account: name,
                 result: Err("cannot start the sign-in".into()),
             });
         }
     }
 
-    /// Stops waiting for the browser (a device code already shown stays valid at the
-    /// provider until it expires; its answer is then ignored).
+    /// Stops waiting for the browser. A device-code sign-in cannot be interrupted while it
+    /// polls: the window stops showing it and ignores its outcome, but if the person still
+    /// enters the code, the provider's grant is kept (as if they had signed in).
     pub fn cancel(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
         self.running = None;
@@ -105,15 +115,20 @@ impl SignIns {
         let mut ended = Vec::new();
         for news in self.news.try_iter() {
             match news {
-                News::Code(code) => self.code = Some(code),
-                News::Done { account, result } => {
-                    // A cancelled sign-in's late answer is not news.
-                    if self.running.as_deref() == Some(account.as_str()) {
-                        self.running = None;
-                        self.code = None;
-                        ended.push((account, result));
-                    }
+                News::Code(attempt, code) if attempt == self.attempt && self.running.is_some() => {
+                    self.code = Some(code);
                 }
+                News::Done {
+                    attempt,
+                    account,
+                    result,
+                } if attempt == self.attempt && self.running.is_some() => {
+                    self.running = None;
+                    self.code = None;
+                    ended.push((account, result));
+                }
+                // A cancelled attempt's late news.
+                News::Code(..) | News::Done { .. } => {}
             }
         }
         ended

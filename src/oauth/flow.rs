@@ -98,7 +98,7 @@ pub fn sign_in_with_browser(
         .set_pkce_verifier(verifier)
         .request(&http::send)
         .map_err(|error| refused("the sign-in code", error))?;
-    tokens::keep(account, &response)
+    tokens::keep_sign_in(account, &response)
 }
 
 /// Waits for the browser's redirect: the code, once its state matches.
@@ -137,6 +137,16 @@ fn wait_for_redirect(
                 .find(|(key, _)| key == name)
                 .map(|(_, value)| value.clone())
         };
+        // An answer without this sign-in's state is not the provider's (another program, a
+        // web page that found the port): turned away, and the wait goes on.
+        if field("state").as_deref() != Some(state) {
+            answer(
+                &mut stream,
+                "400 Bad Request",
+                "This answer is not for Bounce Desk's sign-in.",
+            );
+            continue;
+        }
         if let Some(error) = field("error") {
             answer(
                 &mut stream,
@@ -152,14 +162,6 @@ fn wait_for_redirect(
             answer(&mut stream, "404 Not Found", "Nothing here.");
             continue;
         };
-        if field("state").as_deref() != Some(state) {
-            answer(
-                &mut stream,
-                "400 Bad Request",
-                "This answer is not for Bounce Desk's sign-in.",
-            );
-            return Err(OAuthError::StateMismatch);
-        }
         answer(
             &mut stream,
             "200 OK",
@@ -257,5 +259,5 @@ pub fn sign_in_with_device_code(
             },
             other => refused("the device sign-in", other),
         })?;
-    tokens::keep(account, &response)
+    tokens::keep_sign_in(account, &response)
 }

@@ -20,7 +20,7 @@ mod tokens;
 
 pub use flow::{DeviceCode, sign_in_with_browser, sign_in_with_device_code};
 pub use provider::{Provider, built_in_client_id};
-pub use tokens::{Authorizer, forget_grant, has_grant};
+pub use tokens::{Authorizer, forget_grant, has_grant, rename_grant};
 
 /// What went wrong with a sign-in or a token, in words that say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -66,9 +66,11 @@ pub enum OAuthError {
     /// No answer came back from the browser in time.
     #[error("no answer from the browser within {0} minutes; sign in again")]
     TimedOut(u64),
-    /// The answer that came back was not for this sign-in.
-    #[error("the browser's answer does not belong to this sign-in (state mismatch); sign in again")]
-    StateMismatch,
+    /// The provider gave no refresh token, so the sign-in would not outlive the hour.
+    #[error(
+        "the provider gave access but no refresh token, so the sign-in would end within the hour; ask for the offline_access scope (or the provider's equivalent) and sign in again"
+    )]
+    NoRefreshToken,
     /// Cancelled by the operator.
     #[error("sign-in cancelled")]
     Cancelled,

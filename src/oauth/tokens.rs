@@ -44,9 +44,18 @@ fn stored_refresh_token(account: &str) -> Result<Option<SecretString>, OAuthErro
     }
 }
 
+/// Keeps what a sign-in gave for `account`, which must include a refresh token: without one
+/// the sign-in would end with its first access token.
+pub(super) fn keep_sign_in(account: &str, response: &BasicTokenResponse) -> Result<(), OAuthError> {
+    if response.refresh_token().is_none() {
+        return Err(OAuthError::NoRefreshToken);
+    }
+    keep(account, response)
+}
+
 /// Keeps what a sign-in or a refresh gave for `account`: a new refresh token (providers may
 /// rotate it) to the keyring, the access token in memory.
-pub(super) fn keep(account: &str, response: &BasicTokenResponse) -> Result<(), OAuthError> {
+fn keep(account: &str, response: &BasicTokenResponse) -> Result<(), OAuthError> {
     if let Some(refresh) = response.refresh_token() {
         entry(account)?
             .set_password(refresh.secret())
@@ -70,8 +79,8 @@ pub(super) fn keep(account: &str, response: &BasicTokenResponse) -> Result<(), O
     Ok(())
 }
 
-/// True when `account` has a grant in the keyring (it signed in and was not revoked since
-/// this app last heard).
+/// True when `account` has a grant in the keyring (it signed in, and no refresh since was
+/// told the grant is gone).
 pub fn has_grant(account: &str) -> Result<bool, OAuthError> {
     Ok(stored_refresh_token(account)?.is_some())
 }
@@ -86,6 +95,17 @@ pub fn forget_grant(account: &str) -> Result<(), OAuthError> {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(error) => Err(OAuthError::Keyring(crate::secrets::in_words(&error))),
     }
+}
+
+/// Moves `old`'s grant to the account's new name (an account renamed).
+pub fn rename_grant(old: &str, new: &str) -> Result<(), OAuthError> {
+    if let Some(token) = stored_refresh_token(old)? {
+        entry(new)?
+            .set_password(token.expose_secret())
+            .map_err(|error| OAuthError::Keyring(crate::secrets::in_words(&error)))?;
+        forget_grant(old)?;
+    }
+    Ok(())
 }
 
 /// Hands out access tokens for one account, refreshing them as needed.
@@ -148,6 +168,8 @@ impl Authorizer {
                 RequestTokenError::ServerResponse(response)
                     if *response.error() == BasicErrorResponseType::InvalidGrant =>
                 {
+                    // Gone for good: the keyring stops claiming a sign-in.
+                    let _ = forget_grant(&self.account);
                     OAuthError::SignInAgain {
                         account: self.account.clone(),
                         why: format!("the provider no longer accepts the sign-in: {response}"),

@@ -27,6 +27,9 @@ pub struct Forgotten {
     /// Other texts that mentioned it (a server's words about another recipient, a note),
     /// with the address taken out.
     pub mentions: usize,
+    /// True when another program kept reading the store, so that the WAL could not be
+    /// emptied: old copies of pages may stay in it until that program closes.
+    pub lingering: bool,
 }
 
 impl Forgotten {
@@ -42,7 +45,12 @@ impl Forgotten {
             self.by_hand,
             self.states,
             self.mentions
-        )
+        ) + if self.lingering {
+            "; another program (the window, a sync) was reading the store, so old copies may \
+             stay in its WAL until it closes: close it and forget the address again"
+        } else {
+            ""
+        }
     }
 }
 
@@ -72,9 +80,11 @@ impl Store {
                 "`{address}` is not an e-mail address"
             )));
         }
-        let naming = self.messages_naming(&key)?;
         let domain = super::domain_of(&key);
+        // The scan runs inside the write transaction: a message stored meanwhile (a sync)
+        // cannot slip past it.
         let tx = self.write_transaction()?;
+        let naming = messages_naming(&tx, &key)?;
         let mut forgotten = Forgotten {
             address: key.clone(),
             raw_messages: naming.len(),
@@ -107,36 +117,23 @@ impl Store {
         // Rebuilt, no page (an index's divider, a freed page) keeps a copy; the WAL, which
         // held the pages as they were, is emptied.
         self.conn.execute_batch("VACUUM")?;
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        forgotten.lingering = !self.empty_wal()?;
         Ok(forgotten)
     }
 
-    /// The stored messages that name `key`: those with a result for it, and any other whose
-    /// raw text mentions it (a forward, a quoted list).
-    fn messages_naming(&self, key: &str) -> Result<BTreeSet<i64>> {
-        let mut naming: BTreeSet<i64> = self
-            .conn
-            .prepare("SELECT DISTINCT message_id FROM bounces WHERE recipient_key = ?1")?
-            .query_map([key], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let finder = memchr::memmem::Finder::new(key.as_bytes());
-        let mut raws = self
-            .conn
-            .prepare("SELECT message_id, data FROM message_raw")?;
-        let mut rows = raws.query([])?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            if naming.contains(&id) {
-                continue;
+    /// Checkpoints the WAL into the file and truncates it, waiting a little for readers
+    /// (which keep it from being emptied); false if one is still there.
+    fn empty_wal(&self) -> Result<bool> {
+        for _ in 0..50 {
+            let busy: i64 = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+            if busy == 0 {
+                return Ok(true);
             }
-            let compressed: Vec<u8> = row.get(1)?;
-            let raw = decompress(&compressed)?.to_ascii_lowercase();
-            if finder.find(&raw).is_some() {
-                naming.insert(id);
-            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Ok(naming)
+        Ok(false)
     }
 
     /// Drops the raw bytes of messages received more than the retention setting's days
@@ -162,6 +159,30 @@ impl Store {
         tx.commit()?;
         Ok(dropped)
     }
+}
+
+/// The stored messages that name `key`: those with a result for it, and any other whose raw
+/// text mentions it (a forward, a quoted list).
+fn messages_naming(conn: &rusqlite::Connection, key: &str) -> Result<BTreeSet<i64>> {
+    let mut naming: BTreeSet<i64> = conn
+        .prepare("SELECT DISTINCT message_id FROM bounces WHERE recipient_key = ?1")?
+        .query_map([key], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let finder = memchr::memmem::Finder::new(key.as_bytes());
+    let mut raws = conn.prepare("SELECT message_id, data FROM message_raw")?;
+    let mut rows = raws.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        if naming.contains(&id) {
+            continue;
+        }
+        let compressed: Vec<u8> = row.get(1)?;
+        let raw = decompress(&compressed)?.to_ascii_lowercase();
+        if finder.find(&raw).is_some() {
+            naming.insert(id);
+        }
+    }
+    Ok(naming)
 }
 
 /// Takes `key` out of `column` wherever it is mentioned (any letter case); returns how many

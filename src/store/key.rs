@@ -24,7 +24,8 @@ pub const PASSPHRASE_VARIABLE: &str = "BOUNCEDESK_STORE_PASSPHRASE";
 const KEYRING_SERVICE: &str = "bouncedesk-store";
 /// The keyring entry of the key new stores are made with.
 const CURRENT_KEY: &str = "store-key";
-/// The key before the last `store rekey`: backups made before it still open.
+/// Every key a `store rekey` retired, newest first (one entry, the keys separated by
+/// spaces): stores and backups made with any of them still open.
 const PREVIOUS_KEY: &str = "store-key-previous";
 
 /// What the first 16 bytes of a plain SQLite file say; an encrypted one starts with its salt.
@@ -217,10 +218,11 @@ pub(super) fn candidates(path: &Path) -> Vec<(StoreKey, Origin)> {
     if let Some(key) = environment_passphrase() {
         found.push((key, Origin::Environment));
     }
-    for entry in [CURRENT_KEY, PREVIOUS_KEY] {
-        if let Ok(Some(key)) = keyring_key(entry) {
-            found.push((key, Origin::Keyring));
-        }
+    if let Ok(Some(key)) = keyring_key(CURRENT_KEY) {
+        found.push((key, Origin::Keyring));
+    }
+    for key in retired_keys().unwrap_or_default() {
+        found.push((key, Origin::Keyring));
     }
     found
 }
@@ -277,9 +279,31 @@ pub fn keyring_store_key() -> Result<StoreKey, String> {
 /// that a store (or backup) still encrypted with it keeps opening.
 pub(super) fn promote_keyring_key(key: &StoreKey) -> Result<(), String> {
     if let Some(current) = keyring_key(CURRENT_KEY)? {
-        save_keyring_key(PREVIOUS_KEY, &current)?;
+        let mut retired = vec![current];
+        retired.extend(retired_keys()?);
+        let hex: Vec<SecretString> = retired.iter().filter_map(StoreKey::to_hex).collect();
+        let joined = hex
+            .iter()
+            .map(|key| key.expose_secret())
+            .collect::<Vec<_>>()
+            .join(" ");
+        keyring_entry(PREVIOUS_KEY)?
+            .set_password(&joined)
+            .map_err(|error| crate::secrets::in_words(&error))?;
     }
     save_keyring_key(CURRENT_KEY, key)
+}
+
+/// The keys earlier rekeys retired, newest first.
+fn retired_keys() -> Result<Vec<StoreKey>, String> {
+    match keyring_entry(PREVIOUS_KEY)?.get_password() {
+        Ok(text) => Ok(text
+            .split_whitespace()
+            .filter_map(StoreKey::from_hex)
+            .collect()),
+        Err(keyring::Error::NoEntry) => Ok(Vec::new()),
+        Err(error) => Err(crate::secrets::in_words(&error)),
+    }
 }
 
 fn keyring_entry(name: &str) -> Result<keyring::Entry, String> {

@@ -7,7 +7,10 @@
 //! old file. Until the rename the old file is untouched; after it the new one is whole: a
 //! crash at any point leaves one store or the other, plus at most a stray `.converting` file,
 //! which the next conversion removes. A key kept in the keyring changes there before the
-//! rename, and the key it replaces stays as the previous one, so either file opens.
+//! rename, and the keys it replaces stay as retired ones, so either file (and older backups)
+//! open. From the first step to the rename the store is locked for this connection alone:
+//! another program's write waits (or fails with "database is locked"), never lands in the
+//! old file after the copy was taken.
 
 use super::key::{self, Protection, StoreKey};
 use super::{MIGRATIONS, Result, Store, StoreError, connect, store_files};
@@ -80,9 +83,20 @@ impl Store {
                 (Some(new_key), Protection::Keyring, *fresh)
             }
         };
+        // Held until the connection closes, just before the rename (WAL in exclusive locking
+        // mode keeps the lock it takes with its first write).
+        self.conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        self.conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
         let (messages, bounces) = self.counts()?;
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy != 0 {
+            return Err(StoreError::Invalid(format!(
+                "{} is in use by another program (the window, a sync): close it and try again",
+                path.display()
+            )));
+        }
         let converting = sibling(&path, ".converting");
         remove_store_files(&converting)?;
         key::create_owner_only(&converting).map_err(|source| file_error(&converting, source))?;
@@ -99,14 +113,14 @@ impl Store {
         self.conn
             .pragma_update(Some("converted"), "user_version", MIGRATIONS.len() as i64)?;
         self.conn.execute("DETACH DATABASE converted", [])?;
-        drop(self);
         check_copy(&converting, new_key.as_ref(), messages, bounces)?;
-        std::fs::File::open(&converting)
-            .and_then(|file| file.sync_all())
-            .map_err(|source| file_error(&converting, source))?;
+        sync_file(&converting).map_err(|source| file_error(&converting, source))?;
         if let (true, Some(new_key)) = (promote, &new_key) {
             key::promote_keyring_key(new_key).map_err(StoreError::Invalid)?;
         }
+        // Closed (and its lock given up) only now, right before the rename: Windows cannot
+        // rename over an open file.
+        drop(self);
         // The old store was checkpointed and closed: its WAL holds nothing to keep.
         for file in store_files(&path).iter().skip(1) {
             remove_if_there(file)?;
@@ -145,13 +159,19 @@ impl Store {
                 ));
             }
         }
-        std::fs::File::open(&partial)
-            .and_then(|file| file.sync_all())
-            .map_err(|source| file_error(&partial, source))?;
+        sync_file(&partial).map_err(|source| file_error(&partial, source))?;
         std::fs::rename(&partial, to).map_err(|source| file_error(to, source))?;
         sync_folder(to);
         key::owner_only(to).map_err(|source| file_error(to, source))
     }
+}
+
+/// Flushes `path` to disk (opened for writing: Windows flushes only a writable handle).
+fn sync_file(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)?
+        .sync_all()
 }
 
 fn plain(why: &str) -> Protection {

@@ -50,13 +50,14 @@ pub fn open(settings: &ImapSettings, login: &Login) -> Result<Session, SyncError
             let token = authorizer.access_token()?;
             match token_login(client, settings, mechanism, &token) {
                 Ok(session) => Ok(session),
-                // Expired early, or revoked: once more with a fresh token (a revoked grant
-                // fails here with "sign in again").
-                Err((_, client)) => {
+                // The token was refused (expired early, or revoked): once more with a fresh
+                // one (a revoked grant fails here with "sign in again").
+                Err((SyncError::TokenRefused { .. }, client)) => {
                     authorizer.refused();
                     let token = authorizer.access_token()?;
                     token_login(*client, settings, mechanism, &token).map_err(|(error, _)| error)
                 }
+                Err((other, _)) => Err(other),
             }
         }
     }
