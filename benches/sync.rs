@@ -24,6 +24,15 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times.get(times.len() / 2).copied().unwrap_or_default()
 }
 
+/// One line of the report: a median time and the rate it makes.
+fn report(what: &str, median: Duration, count: usize) {
+    println!(
+        "  {what}: {:.2} s median of {ROUNDS} = {:.0} messages/s",
+        median.as_secs_f64(),
+        count as f64 / median.as_secs_f64()
+    );
+}
+
 fn main() {
     if std::env::args().any(|arg| arg == "--list") {
         return;
@@ -129,16 +138,16 @@ fn main() {
     }
     let ours = median(ours);
     println!("sync bench: {count} messages of ~{average} bytes over TLS from a loopback Dovecot");
-    println!(
-        "  bouncedesk sync (download + classify + commit): {:.2} s median of {ROUNDS} = {:.0} messages/s",
-        ours.as_secs_f64(),
-        count as f64 / ours.as_secs_f64()
+    report(
+        "bouncedesk sync (download + classify + commit)",
+        ours,
+        count,
     );
     let encrypted = median(encrypted);
-    println!(
-        "  the same into an encrypted store (SQLCipher):   {:.2} s median of {ROUNDS} = {:.0} messages/s",
-        encrypted.as_secs_f64(),
-        count as f64 / encrypted.as_secs_f64()
+    report(
+        "the same into an encrypted store (SQLCipher)  ",
+        encrypted,
+        count,
     );
     println!(
         "  ratio encrypted / plain: {:.2}",
@@ -151,10 +160,10 @@ fn main() {
     );
     if mbsync {
         let theirs = median(theirs);
-        println!(
-            "  mbsync (download only, FSync no):              {:.2} s median of {ROUNDS} = {:.0} messages/s",
-            theirs.as_secs_f64(),
-            count as f64 / theirs.as_secs_f64()
+        report(
+            "mbsync (download only, FSync no)             ",
+            theirs,
+            count,
         );
         println!(
             "  ratio bouncedesk (plain) / mbsync: {:.2}",

@@ -7,25 +7,10 @@ mod support;
 
 use bouncedesk::store::{RecipientFilter, Store};
 use egui_kittest::kittest::Queryable as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use support::window::{NOW, click, settle, shows, type_into, wait_until, window};
-
-/// The store file and its WAL, as bytes.
-fn file_bytes(db: &Path) -> Vec<u8> {
-    let mut bytes = std::fs::read(db).expect("the store file");
-    let mut wal = db.as_os_str().to_owned();
-    wal.push("-wal");
-    if let Ok(more) = std::fs::read(PathBuf::from(wal)) {
-        bytes.extend(more);
-    }
-    bytes
-}
-
-fn occurrences(haystack: &[u8], needle: &str) -> usize {
-    let haystack = haystack.to_ascii_lowercase();
-    memchr::memmem::find_iter(&haystack, needle.to_ascii_lowercase().as_bytes()).count()
-}
+use support::{occurrences, store_bytes};
 
 /// The demo mailbox at `db`, encrypted with `passphrase` by the real binary (so that this
 /// process has no key for it remembered).
@@ -123,7 +108,7 @@ fn the_recipients_view_forgets_an_address_to_the_last_byte() {
         let (rows, _) = store.recipients(&suppressed).expect("recipients");
         rows[0].recipient.clone()
     };
-    assert!(occurrences(&file_bytes(&db), &address) > 0);
+    assert!(occurrences(&store_bytes(&db), &address) > 0);
 
     let mut harness = window(&db, false);
     settle(&mut harness);
@@ -147,7 +132,7 @@ fn the_recipients_view_forgets_an_address_to_the_last_byte() {
     drop(harness);
 
     assert_eq!(
-        occurrences(&file_bytes(&db), &address),
+        occurrences(&store_bytes(&db), &address),
         0,
         "no byte of the address stays in the file or its WAL"
     );

@@ -17,13 +17,13 @@ use bouncedesk::mailbox::SignIn;
 use bouncedesk::oauth::{self, Authorizer, OAuthError};
 use bouncedesk::store::Store;
 use bouncedesk::sync::{self, ImapSettings, Login, SyncError};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::AtomicBool;
 use support::authserver::AuthServer;
 use support::dovecot::{Dovecot, USER};
 use support::keyring::SecretService;
-use support::{HOUR, T0, hard};
+use support::{HOUR, T0, hard, store_bytes};
 
 const CLIENT_ID: &str = "bouncedesk-test-client";
 
@@ -34,7 +34,12 @@ fn reports(from: usize, count: usize) -> Vec<String> {
 }
 
 /// `bouncedesk --db DB ARGS…` with the keyring's bus (or none) and the following browser.
-fn bouncedesk(db: &Path, bus: Option<&str>, browser: &Path, args: &[&str]) -> Output {
+fn bouncedesk<A: AsRef<std::ffi::OsStr>>(
+    db: &Path,
+    bus: Option<&str>,
+    browser: &Path,
+    args: &[A],
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bouncedesk"));
     command
         .arg("--db")
@@ -66,15 +71,32 @@ fn succeeds(output: Output, printed: &mut String) -> String {
     said
 }
 
-/// The store file and its WAL, as bytes.
-fn file_bytes(db: &Path) -> Vec<u8> {
-    let mut bytes = std::fs::read(db).expect("the store file");
-    let mut wal = db.as_os_str().to_owned();
-    wal.push("-wal");
-    if let Ok(more) = std::fs::read(PathBuf::from(wal)) {
-        bytes.extend(more);
-    }
-    bytes
+/// `account add NAME` for an account that signs in at `auth` and reads `server`, with `more`.
+fn oauth_account<'a>(
+    name: &'a str,
+    auth: &'a AuthServer,
+    server: &Dovecot,
+    more: &[&'a str],
+) -> Vec<String> {
+    let (port, pin) = (server.tls_port.to_string(), server_pin(server));
+    let args = [
+        "account",
+        "add",
+        name,
+        "--oauth",
+        &auth.issuer,
+        "--client-id",
+        CLIENT_ID,
+        "--host",
+        "localhost",
+        "--port",
+        &port,
+        "--user",
+        USER,
+        "--pin-sha256",
+        &pin,
+    ];
+    args.iter().chain(more).map(|arg| arg.to_string()).collect()
 }
 
 /// Messages stored from `account`'s mailbox.
@@ -138,30 +160,12 @@ fn oauth_accounts_sign_in_sync_refresh_and_sign_in_again() {
     succeeds(bouncedesk(&db, None, &browser, &["stats"]), &mut printed);
 
     // Sign in with the browser while adding the account, then sync over XOAUTH2.
-    let port = xoauth2.tls_port.to_string();
-    let pin = server_pin(&xoauth2);
     let said = succeeds(
         bouncedesk(
             &db,
             Some(&keyring.bus),
             &browser,
-            &[
-                "account",
-                "add",
-                "work",
-                "--oauth",
-                &auth.issuer,
-                "--client-id",
-                CLIENT_ID,
-                "--host",
-                "localhost",
-                "--port",
-                &port,
-                "--user",
-                USER,
-                "--pin-sha256",
-                &pin,
-            ],
+            &oauth_account("work", &auth, &xoauth2, &[]),
         ),
         &mut printed,
     );
@@ -190,33 +194,21 @@ fn oauth_accounts_sign_in_sync_refresh_and_sign_in_again() {
 
     // A second account signs in from the command line with a device code (the person types
     // the code it prints on another device), and syncs over OAUTHBEARER.
-    let port = bearer.tls_port.to_string();
-    let pin = server_pin(&bearer);
     let mut adding = Command::new(env!("CARGO_BIN_EXE_bouncedesk"))
         .arg("--db")
         .arg(&db)
-        .args([
-            "account",
-            "add",
+        .args(oauth_account(
             "lab",
-            "--oauth",
-            &auth.issuer,
-            "--client-id",
-            CLIENT_ID,
-            "--host",
-            "localhost",
-            "--port",
-            &port,
-            "--user",
-            USER,
-            "--pin-sha256",
-            &pin,
-            "--device-code",
-            "--scope",
-            "imap",
-            "--scope",
-            "offline_access",
-        ])
+            &auth,
+            &bearer,
+            &[
+                "--device-code",
+                "--scope",
+                "imap",
+                "--scope",
+                "offline_access",
+            ],
+        ))
         .env("DBUS_SESSION_BUS_ADDRESS", &keyring.bus)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -302,7 +294,7 @@ fn oauth_accounts_sign_in_sync_refresh_and_sign_in_again() {
     // No token anywhere but the keyring and memory.
     let issued = auth.issued();
     assert!(issued.len() >= 10, "tokens were issued: {}", issued.len());
-    let bytes = file_bytes(&db);
+    let bytes = store_bytes(&db);
     for token in &issued {
         assert!(
             memchr::memmem::find(&bytes, token.as_bytes()).is_none(),

@@ -10,7 +10,7 @@ use bouncedesk::store::Store;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use support::{HOUR, T0, dsn, hard, write_maildir};
+use support::{HOUR, T0, dsn, hard, occurrences, store_bytes, write_maildir};
 
 /// `bouncedesk --db DB ARGS…` with the store passphrase `passphrase` (and, for a conversion,
 /// the new one), never touching an OS keyring's store key.
@@ -39,22 +39,6 @@ fn succeeds(output: Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The store file and its WAL, as bytes (what someone copying the folder would get).
-fn file_bytes(db: &Path) -> Vec<u8> {
-    let mut bytes = std::fs::read(db).expect("the store file");
-    let mut wal = db.as_os_str().to_owned();
-    wal.push("-wal");
-    if let Ok(more) = std::fs::read(PathBuf::from(wal)) {
-        bytes.extend(more);
-    }
-    bytes
-}
-
-fn occurrences(haystack: &[u8], needle: &str) -> usize {
-    let haystack = haystack.to_ascii_lowercase();
-    memchr::memmem::find_iter(&haystack, needle.to_ascii_lowercase().as_bytes()).count()
 }
 
 /// A plain store with the samples, a few hundred synthetic reports and a subscriber list.
@@ -97,7 +81,7 @@ fn an_encrypted_store_shows_no_address_and_counts_the_same() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = plain_store(dir.path(), 50);
     let before = stats(&db, None);
-    let plain = file_bytes(&db);
+    let plain = store_bytes(&db);
     assert!(
         occurrences(&plain, "ann@example.com") > 0,
         "the plain file shows it"
@@ -113,7 +97,7 @@ fn an_encrypted_store_shows_no_address_and_counts_the_same() {
     assert!(said.contains("now encrypted"), "{said}");
     // Used once with the key, so that a WAL exists too.
     assert_eq!(stats(&db, Some("pass one")), before, "the same numbers");
-    let encrypted = file_bytes(&db);
+    let encrypted = store_bytes(&db);
     for secret in [
         "ann@example.com",
         "reader7@example.net",
@@ -280,13 +264,13 @@ fn a_forgotten_address_leaves_no_byte_in_the_store() {
         None,
         &["ingest", &mention.to_string_lossy()],
     ));
-    assert!(occurrences(&file_bytes(&db), "ann@example.com") > 0);
+    assert!(occurrences(&store_bytes(&db), "ann@example.com") > 0);
 
     let said = succeeds(bouncedesk(&db, None, None, &["forget", "Ann@Example.com"]));
     assert!(said.contains("ann@example.com: 1 bounce(s)"), "{said}");
     assert!(said.contains("1 list row(s)"), "{said}");
     assert_eq!(
-        occurrences(&file_bytes(&db), "ann@example.com"),
+        occurrences(&store_bytes(&db), "ann@example.com"),
         0,
         "no byte left"
     );
@@ -378,7 +362,7 @@ fn backups_open_and_match_and_every_file_is_the_users_alone() {
         stats(&db, Some("backup key"))
     );
     assert_eq!(
-        occurrences(&file_bytes(&copy), "ann@example.com"),
+        occurrences(&store_bytes(&copy), "ann@example.com"),
         0,
         "encrypted too"
     );
@@ -431,7 +415,7 @@ fn a_new_store_keeps_its_random_key_in_the_os_keyring() {
     );
     let status = succeeds(with_keyring(&db, bus, &["store", "status"]));
     assert!(status.contains("its key is in the OS keyring"), "{status}");
-    assert_eq!(occurrences(&file_bytes(&db), "bo.larsen@gmail.com"), 0);
+    assert_eq!(occurrences(&store_bytes(&db), "bo.larsen@gmail.com"), 0);
     let before = succeeds(with_keyring(&db, bus, &["stats", "--json"]));
 
     // Copied to a machine without that keyring, it does not open, and says why.

@@ -91,6 +91,20 @@ pub fn forget_in_keyring(account: &str) {
     let _ = secrets::forget(account);
 }
 
+/// A labelled secret field (a password, a passphrase) that takes the keyboard the first time
+/// it is drawn (`focused` remembers that); true when Enter was pressed in it.
+pub fn secret_field(ui: &mut egui::Ui, name: &str, text: &mut String, focused: &mut bool) -> bool {
+    let label = ui.label(name);
+    let field = ui
+        .add(egui::TextEdit::singleline(text).password(true))
+        .labelled_by(label.id);
+    if !*focused {
+        field.request_focus();
+        *focused = true;
+    }
+    field.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter))
+}
+
 /// A sync waiting for passwords the app does not know: asks for each in turn.
 pub struct PasswordPrompt {
     asking: Vec<Account>,
@@ -152,18 +166,10 @@ impl PasswordPrompt {
         let modal = egui::Modal::new(egui::Id::unique("password prompt")).show(ctx, |ui| {
             ui.heading(format!("Password for {}", account.name));
             ui.label(format!("{}@{}", account.user, account.host));
-            let label = ui.label("Password");
-            let field = ui
-                .add(egui::TextEdit::singleline(&mut self.typed).password(true))
-                .labelled_by(label.id);
-            if !self.focused {
-                field.request_focus();
-                self.focused = true;
-            }
+            let entered = secret_field(ui, "Password", &mut self.typed, &mut self.focused);
             ui.checkbox(&mut self.in_keyring, "Keep it in the OS keyring");
             ui.horizontal(|ui| {
                 let typed = !self.typed.is_empty();
-                let entered = field.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter));
                 if ui.add_enabled(typed, egui::Button::new("Sync")).clicked() || (typed && entered)
                 {
                     answer = Some(true);

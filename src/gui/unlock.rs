@@ -4,7 +4,7 @@
 //! makes then opens the store with it — and written nowhere.
 
 use crate::store::StoreKey;
-use egui::{Key, RichText};
+use egui::RichText;
 use std::path::{Path, PathBuf};
 
 /// A store waiting for its passphrase.
@@ -52,17 +52,14 @@ impl UnlockPrompt {
                         .color(super::look::WARNING),
                 );
             }
-            let label = ui.label("Passphrase");
-            let field = ui
-                .add(egui::TextEdit::singleline(&mut self.typed).password(true))
-                .labelled_by(label.id);
-            if !self.focused {
-                field.request_focus();
-                self.focused = true;
-            }
+            let entered = super::passwords::secret_field(
+                ui,
+                "Passphrase",
+                &mut self.typed,
+                &mut self.focused,
+            );
             ui.horizontal(|ui| {
                 let typed = !self.typed.is_empty();
-                let entered = field.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter));
                 if ui.add_enabled(typed, egui::Button::new("Unlock")).clicked()
                     || (typed && entered)
                 {

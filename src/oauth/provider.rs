@@ -5,6 +5,8 @@
 use super::OAuthError;
 use super::http;
 use crate::mailbox::OAuthApp;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// An authorization server and what to ask it for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +71,7 @@ impl Provider {
         let mut provider = match app.provider.as_str() {
             "microsoft" => Provider::microsoft(),
             "google" => Provider::google(),
-            issuer => Provider::discover(issuer)?,
+            issuer => discovered(issuer)?,
         };
         if !app.scopes.is_empty() {
             provider.scopes = app.scopes.clone();
@@ -122,6 +124,21 @@ impl Provider {
             redirect_host: "127.0.0.1",
         })
     }
+}
+
+/// The provider at `issuer`, its discovery document read once per run (every refresh of an
+/// access token needs its token endpoint).
+fn discovered(issuer: &str) -> Result<Provider, OAuthError> {
+    static READ: OnceLock<Mutex<HashMap<String, Provider>>> = OnceLock::new();
+    let read = READ.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(provider) = read.lock().ok().and_then(|read| read.get(issuer).cloned()) {
+        return Ok(provider);
+    }
+    let provider = Provider::discover(issuer)?;
+    if let Ok(mut read) = read.lock() {
+        read.insert(issuer.to_string(), provider.clone());
+    }
+    Ok(provider)
 }
 
 /// A build's own application ID for `provider` (`microsoft`, `google`), for distributors who

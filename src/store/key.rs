@@ -209,22 +209,22 @@ pub(super) fn new_keyring_key() -> Result<StoreKey, String> {
     StoreKey::random()
 }
 
-/// The keys to try on an encrypted store at `path`, in order, with where each came from.
-pub(super) fn candidates(path: &Path) -> Vec<(StoreKey, Origin)> {
-    let mut found = Vec::new();
-    if let Some(key) = remembered(path) {
-        found.push((key, Origin::Remembered));
-    }
-    if let Some(key) = environment_passphrase() {
-        found.push((key, Origin::Environment));
-    }
-    if let Ok(Some(key)) = keyring_key(CURRENT_KEY) {
-        found.push((key, Origin::Keyring));
-    }
-    for key in retired_keys().unwrap_or_default() {
-        found.push((key, Origin::Keyring));
-    }
-    found
+/// The keys to try on an encrypted store at `path`, in order, with where each came from. The
+/// keyring is asked only when the keys before it did not open the store: every connection
+/// (the window's reader, each job) opens the store, and the one it opened with is remembered.
+pub(super) fn candidates(path: &Path) -> impl Iterator<Item = (StoreKey, Origin)> {
+    let keyring = || {
+        let current = keyring_key(CURRENT_KEY).ok().flatten();
+        current
+            .into_iter()
+            .chain(retired_keys().unwrap_or_default())
+            .map(|key| (key, Origin::Keyring))
+    };
+    remembered(path)
+        .map(|key| (key, Origin::Remembered))
+        .into_iter()
+        .chain(environment_passphrase().map(|key| (key, Origin::Environment)))
+        .chain(std::iter::once_with(keyring).flatten())
 }
 
 /// The passphrase in `$BOUNCEDESK_STORE_PASSPHRASE`, if set and not empty.

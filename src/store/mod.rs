@@ -160,13 +160,9 @@ fn connect(path: &Path, key: Option<&StoreKey>) -> Result<Connection> {
 
 /// Opens the encrypted store at `path` with the first key at hand that opens it.
 fn unlock(path: &Path) -> Result<(Connection, Protection)> {
-    let candidates = key::candidates(path);
-    if candidates.is_empty() {
-        return Err(StoreError::Locked {
-            path: path.to_path_buf(),
-        });
-    }
-    for (candidate, origin) in candidates {
+    let mut tried = false;
+    for (candidate, origin) in key::candidates(path) {
+        tried = true;
         let conn = connect(path, Some(&candidate))?;
         // A wrong key shows on the first read: the pages do not decrypt.
         let opens = conn
@@ -184,8 +180,11 @@ fn unlock(path: &Path) -> Result<(Connection, Protection)> {
             return Ok((conn, protection));
         }
     }
-    Err(StoreError::WrongKey {
-        path: path.to_path_buf(),
+    let path = path.to_path_buf();
+    Err(if tried {
+        StoreError::WrongKey { path }
+    } else {
+        StoreError::Locked { path }
     })
 }
 

@@ -105,3 +105,20 @@ pub fn write_maildir(dir: &Path, messages: &[String]) {
         std::fs::write(cur.join(format!("{index:08}.test:2,S")), message).expect("message");
     }
 }
+
+/// The store file and its WAL, as bytes: what someone who copies the data folder gets.
+pub fn store_bytes(db: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(db).expect("the store file");
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    if let Ok(more) = std::fs::read(std::path::PathBuf::from(wal)) {
+        bytes.extend(more);
+    }
+    bytes
+}
+
+/// How often `needle` occurs in `haystack`, in any letter case.
+pub fn occurrences(haystack: &[u8], needle: &str) -> usize {
+    let haystack = haystack.to_ascii_lowercase();
+    memchr::memmem::find_iter(&haystack, needle.to_ascii_lowercase().as_bytes()).count()
+}
