@@ -493,14 +493,16 @@ impl BounceDesk {
             AccountAction::Test {
                 account,
                 password: Some(password),
-            } => self.jobs.start_test(account, password.expose().to_string()),
+            } => self
+                .jobs
+                .start_test(account, crate::sync::Login::password(password.expose())),
             AccountAction::Test {
                 account,
                 password: None,
             } => {
                 self.look_up_passwords(vec![account], |app, found| {
                     match found.into_iter().next() {
-                        Some((account, Some(password))) => app.jobs.start_test(account, password),
+                        Some((account, Some(login))) => app.jobs.start_test(account, login),
                         _ => {
                             app.accounts.note = Some((
                                 true,
@@ -1396,8 +1398,8 @@ fn apply_theme(ctx: &egui::Context, theme: crate::store::Theme) {
     });
 }
 
-/// Accounts with the password found for each, if any.
-type FoundPasswords = Vec<(Account, Option<String>)>;
+/// Accounts with how each signs in, where that is known without asking.
+type FoundPasswords = Vec<(Account, Option<crate::sync::Login>)>;
 
 /// The demo store's file name in its throwaway folder.
 const DEMO_FILE: &str = "demo.sqlite";

@@ -6,7 +6,6 @@
 
 use super::rule_form::EXAMPLES;
 use crate::lists::{ExportFormat, ExportPlan, ImportedList};
-use crate::mailbox::SignIn;
 use crate::store::{Account, ReclassifySummary, RuleChange, Store};
 use crate::sync::{self, SyncError, SyncEvent, SyncSummary};
 use std::path::PathBuf;
@@ -321,7 +320,7 @@ impl Jobs {
     }
 
     /// Syncs `accounts` (each with its password) one after the other, unless a sync runs.
-    pub fn start_sync(&mut self, accounts: Vec<(Account, String)>) {
+    pub fn start_sync(&mut self, accounts: Vec<(Account, sync::Login)>) {
         if self.sync.is_some() || accounts.is_empty() {
             return;
         }
@@ -362,9 +361,8 @@ impl Jobs {
         self.sync.is_some() && self.cancel.load(Ordering::Relaxed)
     }
 
-    /// Tests `account` with `password` (step by step, nothing stored; an OAuth account uses
-    /// its sign-in instead).
-    pub fn start_test(&mut self, account: Account, password: String) {
+    /// Tests `account`, signing in with `login` (step by step, nothing stored).
+    pub fn start_test(&mut self, account: Account, login: sync::Login) {
         if self.testing.is_some() {
             return;
         }
@@ -380,7 +378,6 @@ impl Jobs {
             }),
         };
         self.spawn(failed, move || {
-            let login = login_for(&account, &password);
             let result = sync::test_connection(&sync::ImapSettings::for_account(&account), &login)
                 .map_err(TestFailure::from);
             let _ = sender.send(JobEvent::Tested {
@@ -491,25 +488,16 @@ fn replay_history(store: &mut Store, apply: bool) -> crate::store::Result<Option
     Ok(Some(EngineUpgrade { outdated, effect }))
 }
 
-/// How `account` signs in: its OAuth grant (from the OS keyring; no password is asked for
-/// such an account), else `password`.
-fn login_for(account: &Account, password: &str) -> sync::Login {
-    match &account.sign_in {
-        SignIn::OAuth(app) => sync::Login::OAuth(crate::oauth::Authorizer::new(&account.name, app)),
-        SignIn::Password => sync::Login::password(password),
-    }
-}
-
 /// The sync thread: each account in turn on one store connection, every step reported.
 fn sync_all(
     path: &std::path::Path,
-    accounts: Vec<(Account, String)>,
+    accounts: Vec<(Account, sync::Login)>,
     cancel: &AtomicBool,
     report: &dyn Fn(JobEvent),
 ) {
     match Store::open(path) {
         Ok(mut store) => {
-            for (account, password) in accounts {
+            for (account, login) in accounts {
                 let name = account.name.clone();
                 let mut progress = |event| {
                     report(JobEvent::Progress {
@@ -519,7 +507,7 @@ fn sync_all(
                 };
                 let result = sync::run(
                     &sync::ImapSettings::for_account(&account),
-                    &login_for(&account, &password),
+                    &login,
                     &mut store,
                     cancel,
                     &mut progress,

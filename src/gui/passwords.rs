@@ -8,8 +8,11 @@
 //! runs on its writer thread, because a locked keyring can hold a call until its owner answers
 //! the system's unlock prompt.
 
+use crate::mailbox::SignIn;
+use crate::oauth::Authorizer;
 use crate::secrets;
 use crate::store::Account;
+use crate::sync::Login;
 use egui::{Key, RichText};
 use std::collections::HashMap;
 
@@ -43,23 +46,24 @@ impl Passwords {
     }
 }
 
-/// Completes `typed` (one entry per account) from the OS keyring, and from
-/// `$BOUNCEDESK_PASSWORD` when there is a single account. Blocking: run it off the UI thread.
+/// How each account signs in: an OAuth account with its grant (read from the keyring at sync
+/// time), a password account with `typed` (one entry per account), else the OS keyring's,
+/// else `$BOUNCEDESK_PASSWORD` when there is a single account; `None` where a password must
+/// be asked for. Blocking: run it off the UI thread.
 pub fn look_up(
     accounts: Vec<Account>,
     typed: Vec<Option<String>>,
-) -> Vec<(Account, Option<String>)> {
+) -> Vec<(Account, Option<Login>)> {
     let only = accounts.len() == 1;
     accounts
         .into_iter()
         .zip(typed)
         .map(|(account, typed)| {
-            let found = match account.sign_in {
-                // Its access comes from the OAuth grant in the keyring, at sync time.
-                crate::mailbox::SignIn::OAuth(_) => Some(String::new()),
-                crate::mailbox::SignIn::Password => {
-                    typed.or_else(|| secrets::stored(&account.name, only).0)
-                }
+            let found = match &account.sign_in {
+                SignIn::OAuth(app) => Some(Login::OAuth(Authorizer::new(&account.name, app))),
+                SignIn::Password => typed
+                    .or_else(|| secrets::stored(&account.name, only).0)
+                    .map(|password| Login::password(&password)),
             };
             (account, found)
         })
@@ -108,7 +112,7 @@ pub fn secret_field(ui: &mut egui::Ui, name: &str, text: &mut String, focused: &
 /// A sync waiting for passwords the app does not know: asks for each in turn.
 pub struct PasswordPrompt {
     asking: Vec<Account>,
-    ready: Vec<(Account, String)>,
+    ready: Vec<(Account, Login)>,
     typed: String,
     in_keyring: bool,
     focused: bool,
@@ -121,8 +125,8 @@ pub enum Prompted {
     Asking,
     /// Every account has its password (typed ones the operator wants kept go to the keyring).
     Ready {
-        /// The accounts with their passwords.
-        accounts: Vec<(Account, String)>,
+        /// The accounts with how each signs in.
+        accounts: Vec<(Account, Login)>,
         /// Accounts whose typed password goes to the OS keyring, with it.
         to_keyring: Vec<(String, String)>,
     },
@@ -131,11 +135,11 @@ pub enum Prompted {
 }
 
 impl PasswordPrompt {
-    /// The accounts with their passwords, or a prompt for those without one (`found` is what
-    /// [`look_up`] found).
+    /// The accounts with how each signs in, or a prompt for the passwords still missing
+    /// (`found` is what [`look_up`] found).
     pub fn for_accounts(
-        found: Vec<(Account, Option<String>)>,
-    ) -> Result<Vec<(Account, String)>, PasswordPrompt> {
+        found: Vec<(Account, Option<Login>)>,
+    ) -> Result<Vec<(Account, Login)>, PasswordPrompt> {
         let mut prompt = PasswordPrompt {
             asking: Vec::new(),
             ready: Vec::new(),
@@ -146,7 +150,7 @@ impl PasswordPrompt {
         };
         for (account, password) in found {
             match password {
-                Some(password) => prompt.ready.push((account, password)),
+                Some(login) => prompt.ready.push((account, login)),
                 None => prompt.asking.push(account),
             }
         }
@@ -194,7 +198,7 @@ impl PasswordPrompt {
                     self.to_keyring.push((account.name.clone(), typed.clone()));
                 }
                 self.asking.remove(0);
-                self.ready.push((account, typed));
+                self.ready.push((account, Login::password(&typed)));
                 self.focused = false;
                 if self.asking.is_empty() {
                     self.ready()
