@@ -149,6 +149,12 @@ fn connect(path: &Path, key: Option<&StoreKey>) -> Result<Connection> {
         source,
     };
     let conn = Connection::open(path).map_err(open_error)?;
+    // Writers take turns (a sync's batch, a rule's chunk, a policy re-evaluated over every
+    // recipient, the demo being built): each waits for the lock rather than failing — from
+    // the first statement on, since switching to WAL needs the lock too. All of them run off
+    // the window's thread.
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(open_error)?;
     // A wrong key is our error to report, in words; SQLCipher would also print its own.
     conn.pragma_update(None, "cipher_log_level", "NONE")
         .map_err(open_error)?;
@@ -247,10 +253,6 @@ impl Store {
             // in memory (64 MiB of cache, the file mapped) instead of asking the OS each time.
             .and_then(|()| conn.pragma_update(None, "cache_size", -65_536))
             .and_then(|()| conn.pragma_update(None, "mmap_size", 1_i64 << 30))
-            // Writers take turns (a sync's batch, a rule's chunk, a policy re-evaluated over
-            // every recipient): each waits for the lock rather than failing; all run off the
-            // window's thread.
-            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(30)))
             .map_err(|source| StoreError::Open {
                 path: path.to_path_buf(),
                 source,
